@@ -1,0 +1,112 @@
+"""Backtest throughput: bars per second and peak memory, for sma_cross and bollinger_rv.
+
+Cases (each run in a fresh subprocess so peak RSS belongs to that case alone):
+  (a) 1,000,000 one-minute bars of one symbol: real BTCUSDT bars laid end to end in time, each copy
+      rescaled so that it opens where the previous one closed (real bar shapes, no price jumps);
+  (b) the 15 symbols of the shared 2025 Binance set over their common 30-day window (needs
+      ../shared/data; falls back to the 10 bundled symbols when it is absent, and says so).
+
+Bars/s counts only the engine's run (data already in memory); load time is shown apart.
+Usage: python bench/backtest_throughput.py [--case a|b|all] [--strategy NAME] [--bars N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "binance-usdm" / "1m"
+SET_15 = ("AVAXUSDT", "BCHUSDT", "BNBUSDT", "BTCUSDT", "ENAUSDT", "ETCUSDT", "ETHUSDT", "LAYERUSDT",
+          "LINKUSDT", "LTCUSDT", "SOLUSDT", "SUIUSDT", "XLMUSDT", "XMRUSDT", "XRPUSDT")
+WINDOW = (1_746_373_020_000, 1_748_964_720_000)  # 2025-05-04 15:37 .. 2025-06-03 15:32 UTC
+
+
+def chained_series(n: int):  # -> BarSeries
+    """`n` one-minute bars: real BTCUSDT bars repeated end to end, rescaled to join smoothly."""
+    from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+
+    src_dir = SHARED if (SHARED / "BTCUSDT.parquet").exists() else bundled_bars_dir()
+    src = load_bars(src_dir, ["BTCUSDT"])["BTCUSDT"]
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in ("open", "high", "low", "close", "volume")}
+    got, scale = 0, 1.0
+    while got < n:
+        take = min(len(src), n - got)
+        for c in ("open", "high", "low", "close"):
+            parts[c].append(getattr(src, c)[:take] * scale)
+        parts["volume"].append(src.volume[:take])
+        scale = parts["close"][-1][-1] / src.open[0]
+        got += take
+    t0 = int(src.open_time[0])
+    ot = t0 + 60_000 * np.arange(n, dtype=np.int64)
+    return BarSeries("BTCUSDT", "1m", ot, *(np.concatenate(parts[c]) for c in
+                                           ("open", "high", "low", "close", "volume")))
+
+
+def basket_series():
+    from tradeyard.marketdata import bundled_bars_dir, load_bars
+
+    if all((SHARED / f"{s}.parquet").exists() for s in SET_15):
+        bars = load_bars(SHARED, list(SET_15), start=WINDOW[0], end=WINDOW[1])
+        return list(bars.values()), "15 symbols, shared 2025 set, common 30-day window"
+    bars = load_bars(bundled_bars_dir())
+    return list(bars.values()), "10 bundled symbols, 30 days (../shared/data not found)"
+
+
+def run_case(case: str, strategy: str, n: int) -> dict[str, object]:
+    from tradeyard.backtest.runner import run_backtest
+    from tradeyard.config import BacktestConfig, StrategyConfig
+
+    t_load = time.perf_counter()
+    if case == "a":
+        bars, what = [chained_series(n)], f"{n:,} chained real BTCUSDT 1m bars"
+    else:
+        bars, what = basket_series()
+    load_s = time.perf_counter() - t_load
+    cfg = BacktestConfig(strategies=[StrategyConfig(id=strategy, strategy=strategy)])
+    from tradeyard.config.load import validate
+
+    cfg = validate(cfg)
+    t = time.perf_counter()
+    results = run_backtest(cfg, bars, {}, charts=False)
+    run_s = time.perf_counter() - t
+    total = sum(len(b) for b in bars)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": case, "strategy": strategy, "data": what, "bars": total,
+            "seconds": round(run_s, 3), "bars_per_s": round(total / run_s),
+            "load_s": round(load_s, 2), "peak_rss_mb": round(peak_mb, 1),
+            "trades": int(results[0].metrics["trades"])}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--case", default="all", choices=["a", "b", "all"])
+    ap.add_argument("--strategy", default="all")
+    ap.add_argument("--bars", type=int, default=1_000_000)
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(run_case(args.case, args.strategy, args.bars)))
+        return
+    cases = ["a", "b"] if args.case == "all" else [args.case]
+    strategies = ["sma_cross", "bollinger_rv"] if args.strategy == "all" else [args.strategy]
+    print(f"{'case':<5}{'strategy':<14}{'bars':>11}{'seconds':>9}{'bars/s':>12}{'peak RSS MB':>13}{'trades':>8}  data")
+    for case in cases:
+        for strategy in strategies:
+            out = subprocess.run([sys.executable, __file__, "--child", "--case", case, "--strategy",
+                                  strategy, "--bars", str(args.bars)], capture_output=True, text=True,
+                                 check=True)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"{r['case']:<5}{r['strategy']:<14}{r['bars']:>11,}{r['seconds']:>9}{r['bars_per_s']:>12,}"
+                  f"{r['peak_rss_mb']:>13}{r['trades']:>8}  {r['data']}")
+
+
+if __name__ == "__main__":
+    main()

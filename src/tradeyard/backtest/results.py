@@ -1,0 +1,79 @@
+"""What a backtest produces: the records the metrics, the JSON output and the HTML report read."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+import numpy as np
+
+from tradeyard.events import Fill, OrderUpdate
+
+__all__ = ["BacktestResult", "ClosedTrade", "EquityCurve", "Marker", "SymbolChart"]
+
+
+class ClosedTrade(msgspec.Struct, frozen=True):
+    """A round trip from flat to flat (a reversal closes one trade and opens the next).
+
+    `pnl` is net: price PnL minus the fees of the entry and exit fills minus funding paid while open.
+    `fees` and `funding` are the parts already taken out of `pnl`. Times are ms UTC.
+    """
+
+    trader: str
+    symbol: str
+    side: Literal["long", "short"]
+    qty: float
+    entry_time: int
+    entry_price: float
+    exit_time: int
+    exit_price: float
+    pnl: float
+    fees: float
+    funding: float = 0.0
+    exit_reason: str = ""
+
+
+class EquityCurve(msgspec.Struct):
+    """Account equity (wallet + unrealized PnL) after every timestamp of the merged stream."""
+
+    times: np.ndarray  # int64 ms UTC
+    equity: np.ndarray  # float64
+
+
+class Marker(msgspec.Struct, frozen=True):
+    time: int
+    price: float
+    kind: Literal["entry_long", "entry_short", "exit_long", "exit_short"]
+    text: str = ""
+
+
+class SymbolChart(msgspec.Struct):
+    """Candles (possibly a window of the run) with the strategy's indicator overlays."""
+
+    symbol: str
+    interval: str
+    open_time: np.ndarray  # int64 ms
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    overlays: dict[str, np.ndarray] = msgspec.field(default_factory=dict)  # name -> values per candle
+    markers: list[Marker] = msgspec.field(default_factory=list)
+
+
+class BacktestResult(msgspec.Struct):
+    """Everything one backtest run produced. `label` names the run in reports."""
+
+    label: str
+    starting_equity: float
+    equity: EquityCurve
+    trades: list[ClosedTrade]
+    fills: list[Fill]
+    orders: list[OrderUpdate]
+    fees_paid: float
+    funding_paid: float
+    exposure: float  # fraction of timestamps with any open position, 0..1
+    bars_processed: int
+    charts: list[SymbolChart] = msgspec.field(default_factory=list)
+    parameters: dict[str, object] = msgspec.field(default_factory=dict)
+    metrics: dict[str, float] = msgspec.field(default_factory=dict)

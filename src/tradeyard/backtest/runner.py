@@ -1,0 +1,131 @@
+"""Build a backtest from a validated config and run it: the kernel of the `backtest` command.
+
+Object graph: one in-process bus, one simulated venue, a StrategyBot per [[strategies]] entry,
+a Trader per [[traders]] entry, the engine. Only this module knows how they are wired.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from tradeyard.backtest.charts import build_charts
+from tradeyard.backtest.engine import BacktestEngine, TraderRun
+from tradeyard.backtest.metrics import compute_metrics
+from tradeyard.backtest.recorder import Recorder
+from tradeyard.backtest.results import BacktestResult, EquityCurve
+from tradeyard.bots import BotContext, StrategyBot, Trader
+from tradeyard.bus import InProcessBus
+from tradeyard.config import BacktestConfig, build_params
+from tradeyard.errors import ConfigError
+from tradeyard.events import InstrumentSpec
+from tradeyard.marketdata import (
+    BarSeries,
+    bundled_bars_dir,
+    bundled_funding_dir,
+    load_bars,
+    load_funding,
+    parse_time,
+)
+from tradeyard.strategies import get as get_strategy
+from tradeyard.venues.sim import SimVenue, SimVenueConfig
+
+__all__ = ["load_run_data", "run_backtest"]
+
+
+def load_run_data(cfg: BacktestConfig) -> tuple[list[BarSeries], dict[str, list[tuple[int, float]]]]:
+    """Bars for every symbol any strategy trades, and funding rates where configured."""
+    d = cfg.data
+    path = Path(d.path) if d.path else bundled_bars_dir()
+    wanted: list[str] = list(d.symbols)
+    for s in cfg.strategies:
+        wanted += [x for x in s.symbols if x not in wanted]
+    bars = load_bars(path, wanted or None, d.interval, parse_time(d.start, "from"), parse_time(d.end, "to"))
+    funding: dict[str, list[tuple[int, float]]] = {}
+    if isinstance(d.funding, str) and d.funding:
+        funding = load_funding(d.funding, bars)
+    elif d.funding is True and not d.path:
+        funding = load_funding(bundled_funding_dir(), bars)
+    return list(bars.values()), funding
+
+
+def run_backtest(cfg: BacktestConfig, bars: list[BarSeries] | None = None,
+                 funding: dict[str, list[tuple[int, float]]] | None = None,
+                 progress: Callable[[int], None] | None = None, charts: bool = True,
+                 chunk_size: int = 65_536) -> list[BacktestResult]:
+    if bars is None:
+        bars, funding = load_run_data(cfg)
+    symbols = [b.symbol for b in bars]
+    bus = InProcessBus()
+    venue_cfg = SimVenueConfig(name=cfg.venue.name, maker_fee=cfg.venue.maker_fee,
+                               taker_fee=cfg.venue.taker_fee,
+                               starting_balance=cfg.venue.starting_balance,
+                               instruments=cfg.venue.instruments)
+    venue = SimVenue(venue_cfg, bus.publish, funding=funding or None)
+
+    def emitter(bot_id: str) -> BotContext:
+        ctx = BotContext(bot_id, lambda e: bus.publish(_topic(e), e), seed=cfg.seed)
+        return ctx
+
+    strategy_bots: list[StrategyBot] = []
+    for i, s in enumerate(cfg.strategies):
+        syms = s.symbols or symbols
+        missing = [x for x in syms if x not in symbols]
+        if missing:
+            raise ConfigError(f"symbol(s) {', '.join(missing)} not in the data (have: {', '.join(symbols)})",
+                              where=f"strategies[{i}].symbols")
+        params = build_params(s.strategy, s.params, where=f"strategies[{i}]")
+        strategy_bots.append(StrategyBot(emitter(s.id), get_strategy(s.strategy), params, syms,
+                                         venue=cfg.venue.name, interval=bars[0].interval))
+    instruments: dict[str, InstrumentSpec] = dict(cfg.venue.instruments)
+    traders = [Trader(emitter(t.id), cfg.venue.name, t.follows, t.sizing, t.leverage, instruments)
+               for t in cfg.traders]
+    engine = BacktestEngine(bus, venue, bars, strategy_bots, traders, chunk_size=chunk_size,
+                            progress=progress)
+    runs = engine.run()
+    results = [_result(cfg, runs[t.bot_id], engine.recorder, engine.bars_processed)
+               for t in traders]
+    if charts and results:
+        first = cfg.traders[0]
+        followed = [b for b in strategy_bots if b.bot_id in first.follows]
+        results[0].charts = build_charts(bars, followed, results[0].trades)
+    return results
+
+
+def _topic(event: object) -> str:
+    from tradeyard.events.topics import topic_for
+
+    return topic_for(event)
+
+
+def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> BacktestResult:
+    builder = rec.builder(run.trader)
+    tcfg = next(t for t in cfg.traders if t.id == run.trader)
+    params = {s.id: {"strategy": s.strategy, **s.params} for s in cfg.strategies if s.id in tcfg.follows}
+    result = BacktestResult(
+        label=run.trader,
+        starting_equity=run.starting_equity,
+        equity=EquityCurve(times=run.times, equity=run.equity),
+        trades=list(builder.closed),
+        fills=rec.fills.get(run.trader, []),
+        orders=rec.orders.get(run.trader, []),
+        fees_paid=run.fees_paid,
+        funding_paid=run.funding_paid,
+        exposure=run.exposure,
+        bars_processed=bars,
+        parameters={"follows": dict(tcfg.follows), "leverage": tcfg.leverage,
+                    "sizing": _sizing_text(tcfg), "strategies": params},
+    )
+    result.metrics = compute_metrics(result)
+    return result
+
+
+def _sizing_text(t: object) -> str:
+    import msgspec
+
+    return msgspec.json.encode(t.sizing).decode()  # type: ignore[attr-defined]
+
+
+_ = np  # numpy is used by callers through the result arrays

@@ -1,0 +1,36 @@
+"""The one door between a bot and the world: time, parameters, output, ids and randomness.
+
+A bot reads time only from `ctx.now` (the time of the event being handled), draws randomness
+only from `ctx.rng` (seeded), and sends events only through `ctx.emit`. Nothing else is given,
+which is what makes a bot's journal replay to the same actions.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from tradeyard.events import Event
+
+__all__ = ["BotContext"]
+
+
+class BotContext:
+    __slots__ = ("_emit", "_seq", "bot_id", "now", "rng")
+
+    def __init__(self, bot_id: str, emit: Callable[[Event], None], seed: int = 0) -> None:
+        self.bot_id = bot_id
+        self.now = 0
+        """Event time (ms UTC) of the event being handled."""
+        self.rng = random.Random(f"{bot_id}:{seed}")
+        self._emit = emit
+        self._seq = 0
+
+    def emit(self, event: Event) -> None:
+        """Send an event out; the runtime puts it on the bus under its topic."""
+        self._emit(event)
+
+    def next_id(self) -> str:
+        """A deterministic id: bot id + sequence (used as client_order_id, <= 36 chars)."""
+        self._seq += 1
+        return f"{self.bot_id}-{self._seq}"

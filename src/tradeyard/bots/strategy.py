@@ -1,0 +1,150 @@
+"""Strategy: a signal bot. Write one class per strategy; it reads bars and says what to hold.
+
+A strategy instance looks after ONE symbol (its state is plain attributes on `self`); the
+`StrategyBot` runs one instance per symbol and publishes the signals on `sig.<bot>.<symbol>`.
+It never builds orders: traders turn its signals into orders.
+
+    class SmaCross(Strategy[SmaCrossParams]):
+        name = "sma_cross"
+        Params = SmaCrossParams
+
+        def on_start(self) -> None:
+            self.fast = self.indicator(SMA(self.params.fast), plot="SMA fast")
+
+        def on_bar(self, bar: Bar) -> None:
+            if ...:
+                self.go_long("fast SMA crossed above slow SMA")
+
+Indicators created with `self.indicator(...)` are fed every bar before `on_bar` runs. Read only
+their output attributes (`value`, `upper`, ...): NaN until warmed up. In a backtest the engine
+may compute them a chunk at a time with their vectorised twin (same values, far faster).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import msgspec
+
+from tradeyard.events import Bar, Signal
+
+__all__ = ["BoundIndicator", "IndicatorLike", "Strategy"]
+
+P = TypeVar("P", bound=msgspec.Struct)
+I = TypeVar("I", bound="IndicatorLike")  # noqa: E741
+
+
+class IndicatorLike(Protocol):
+    inputs: ClassVar[tuple[str, ...]]
+    outputs: ClassVar[tuple[str, ...]]
+
+    def update(self, *xs: float) -> float: ...
+
+    def update_many(self, *arrays: Any) -> dict[str, Any]: ...
+
+
+class BoundIndicator(msgspec.Struct):
+    """An indicator fed from bar fields; `plot` maps chart labels to its output names."""
+
+    indicator: Any
+    fields: tuple[str, ...]
+    plot: dict[str, str]
+
+
+class _Emitter(Protocol):
+    now: int
+
+    def emit(self, event: Any) -> None: ...
+
+
+class Strategy(Generic[P]):
+    """Base of every signal bot. Subclasses set `name`, `Params`, and override `on_bar`."""
+
+    name: ClassVar[str] = ""
+    """Registry name used in configs and on the command line."""
+    Params: ClassVar[type[msgspec.Struct]]
+    """Frozen msgspec Struct of the strategy's tunables: defaults, constraints, one doc line each."""
+    interval: ClassVar[str] = "1m"
+    """Bar interval the strategy trades on."""
+
+    def __init__(self, params: P, symbol: str, bot_id: str, ctx: _Emitter) -> None:
+        self.params = params
+        self.symbol = symbol
+        self.bot_id = bot_id
+        self._ctx = ctx
+        self._bound: list[BoundIndicator] = []
+        self.target = 0.0
+        """The exposure this strategy last asked for: +1 long, -1 short, 0 flat."""
+        self.last_close = float("nan")
+
+    # -- what a strategy overrides ---------------------------------------------------------
+    def on_start(self) -> None:
+        """Create indicators and state here."""
+
+    def on_bar(self, bar: Bar) -> None:
+        """Called on every closed bar of `symbol`, after the indicators have taken it in."""
+
+    # -- verbs ------------------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        """Event time (ms UTC) of the bar being handled."""
+        return self._ctx.now
+
+    def indicator(self, ind: I, *, fields: tuple[str, ...] | None = None,
+                  plot: str | dict[str, str] | None = None) -> I:
+        """Feed `ind` every bar from `fields` (default: the indicator's own `inputs`).
+
+        `plot` names the output(s) to draw on the price chart: a label for the main output, or a
+        {label: output_name} mapping.
+        """
+        use = tuple(fields) if fields is not None else tuple(ind.inputs)
+        if isinstance(plot, str):
+            plot_map = {plot: ind.outputs[0]}
+        else:
+            plot_map = dict(plot or {})
+        self._bound.append(BoundIndicator(ind, use, plot_map))
+        return ind
+
+    def go_long(self, reason: str, *, size: float = 1.0, price: float | None = None,
+                take_profit: float | None = None, stop_loss: float | None = None) -> None:
+        """Ask to hold a long of `size` (0..1 of the trader's allocation). `price` makes it a limit entry."""
+        self._signal(abs(size), reason, price, take_profit, stop_loss)
+
+    def go_short(self, reason: str, *, size: float = 1.0, price: float | None = None,
+                 take_profit: float | None = None, stop_loss: float | None = None) -> None:
+        """Ask to hold a short of `size`. `price` makes it a limit entry."""
+        self._signal(-abs(size), reason, price, take_profit, stop_loss)
+
+    def go_flat(self, reason: str, *, price: float | None = None) -> None:
+        """Ask to hold nothing. `price` makes the exit a limit order."""
+        self._signal(0.0, reason, price, None, None)
+
+    @property
+    def is_long(self) -> bool:
+        return self.target > 0
+
+    @property
+    def is_short(self) -> bool:
+        return self.target < 0
+
+    @property
+    def is_flat(self) -> bool:
+        return self.target == 0
+
+    def _signal(self, target: float, reason: str, price: float | None,
+                take_profit: float | None, stop_loss: float | None) -> None:
+        self.target = target
+        self._ctx.emit(
+            Signal(
+                strategy=self.bot_id,
+                symbol=self.symbol,
+                ts=self._ctx.now,
+                target=target,
+                reason=reason,
+                entry="limit" if price is not None else "market",
+                price=price,
+                take_profit=take_profit,
+                stop_loss=stop_loss,
+                ref_price=self.last_close,
+            )
+        )

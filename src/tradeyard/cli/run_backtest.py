@@ -1,0 +1,95 @@
+"""`tradeyard backtest`: turn command-line options (or a config file) into a run and its outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+from rich.console import Console
+
+from tradeyard.backtest.report import write_report
+from tradeyard.backtest.runner import load_run_data, run_backtest
+from tradeyard.cli.output import result_json, write_atomic
+from tradeyard.cli.progress import bar_progress
+from tradeyard.cli.summary import summary_table
+from tradeyard.config import (
+    BacktestConfig,
+    DataConfig,
+    StrategyConfig,
+    VenueConfig,
+    build_params,
+    load_config,
+    parse_param_overrides,
+)
+from tradeyard.config.load import validate
+from tradeyard.config.schema import TraderConfig
+from tradeyard.errors import ConfigError
+
+__all__ = ["config_from_options", "run_cli_backtest"]
+
+
+def config_from_options(*, strategy: str | None, data: Path | None, symbols: str | None,
+                        interval: str, start: str | None, end: str | None, params: list[str],
+                        fee_rate: float | None, leverage: float, config: Path | None,
+                        funding: Path | None) -> BacktestConfig:
+    if config is not None:
+        cfg = load_config(config)
+        if strategy is not None or params:
+            raise ConfigError("--strategy and --param cannot be combined with --config; "
+                              "put them in the config file")
+        if data is not None or symbols or start or end or funding is not None:
+            d = cfg.data
+            cfg = msgspec.structs.replace(cfg, data=msgspec.structs.replace(
+                d, path=str(data) if data is not None else d.path,
+                symbols=_split(symbols) if symbols else d.symbols,
+                start=start or d.start, end=end or d.end,
+                funding=str(funding) if funding is not None else d.funding))
+        return cfg
+    if strategy is None:
+        raise ConfigError("give --strategy NAME (see `tradeyard strategies`) or --config FILE")
+    if fee_rate is not None and fee_rate < 0:
+        raise ConfigError(f"--fee-rate must be >= 0, was {fee_rate}")
+    if leverage <= 0 or leverage > 125:
+        raise ConfigError(f"--leverage must be in (0, 125], was {leverage}")
+    overrides = parse_param_overrides(params)
+    # Values arrive as strings; convert them by the parameter's declared type.
+    build_params(strategy, overrides, where="--param", strict=False)
+    typed = msgspec.to_builtins(build_params(strategy, overrides, where="--param", strict=False))
+    typed = {k: v for k, v in typed.items() if k in overrides}
+    venue = VenueConfig() if fee_rate is None else VenueConfig(maker_fee=fee_rate, taker_fee=fee_rate)
+    cfg = BacktestConfig(
+        strategies=[StrategyConfig(id=strategy, strategy=strategy, params=typed)],
+        traders=[TraderConfig(id="trader", follows={strategy: 1.0}, leverage=leverage)],
+        data=DataConfig(path=str(data) if data is not None else "",
+                        symbols=_split(symbols) if symbols else [], interval=interval,
+                        start=start or "", end=end or "",
+                        funding=str(funding) if funding is not None else True),
+        venue=venue,
+    )
+    return validate(cfg)
+
+
+def run_cli_backtest(*, json_out: Path | None, report: Path | None, quiet: bool,
+                     console: Console, out: Console, **options: object) -> None:
+    cfg = config_from_options(**options)  # type: ignore[arg-type]
+    bars, funding = load_run_data(cfg)
+    total = sum(len(b) for b in bars)
+    if quiet:
+        results = run_backtest(cfg, bars, funding, charts=report is not None)
+    else:
+        with bar_progress(total, "backtest", console) as advance:
+            results = run_backtest(cfg, bars, funding, progress=advance, charts=report is not None)
+    if json_out is not None:
+        write_atomic(json_out, result_json(results))
+    if report is not None:
+        write_report(results, report)
+    if not quiet:
+        out.print(summary_table(results))
+        if json_out is not None:
+            out.print(f"JSON:   {json_out}")
+        if report is not None:
+            out.print(f"report: {report}")
+
+
+def _split(text: str) -> list[str]:
+    return [s.strip().upper() for s in text.split(",") if s.strip()]

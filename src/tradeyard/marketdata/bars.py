@@ -1,0 +1,192 @@
+"""Load OHLCV bars from Parquet, check them, and hand them out as typed column arrays.
+
+The accepted shape is Binance's kline columns: `open_time` (int ms UTC), `open`, `high`, `low`,
+`close`, `volume`. A path is one Parquet file (its symbol is the file name without extension,
+unless the caller names it) or a folder of `<SYMBOL>.parquet` files. Anything that would make a
+backtest silently wrong (a missing column, unsorted or duplicated bars, non-finite prices, times
+in seconds instead of milliseconds) stops with a one-line DataError that names the file, the
+row and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import pyarrow.parquet as pq
+
+from tradeyard.errors import DataError
+
+__all__ = [
+    "INTERVAL_MS",
+    "REQUIRED_COLUMNS",
+    "BarSeries",
+    "interval_ms",
+    "load_bars",
+    "parse_time",
+]
+
+REQUIRED_COLUMNS = ("open_time", "open", "high", "low", "close", "volume")
+INTERVAL_MS = {
+    "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
+    "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000, "8h": 28_800_000,
+    "12h": 43_200_000, "1d": 86_400_000,
+}
+# Plausible epoch range for millisecond timestamps: 2001-09-09 .. 2286-11-20.
+_MS_MIN, _MS_MAX = 1_000_000_000_000, 9_999_999_999_999
+
+
+class BarSeries(msgspec.Struct):
+    """One symbol's bars as column arrays, sorted by open time, no duplicates."""
+
+    symbol: str
+    interval: str
+    open_time: np.ndarray  # int64 ms UTC
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    volume: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.open_time.shape[0])
+
+    @property
+    def close_time(self) -> np.ndarray:
+        return self.open_time + (interval_ms(self.interval) - 1)
+
+    def slice(self, start: int, stop: int) -> BarSeries:
+        return BarSeries(self.symbol, self.interval, self.open_time[start:stop],
+                         self.open[start:stop], self.high[start:stop], self.low[start:stop],
+                         self.close[start:stop], self.volume[start:stop])
+
+
+def interval_ms(interval: str) -> int:
+    try:
+        return INTERVAL_MS[interval]
+    except KeyError:
+        raise DataError(
+            f"unknown interval {interval!r}: expected one of {', '.join(INTERVAL_MS)}"
+        ) from None
+
+
+def parse_time(value: str | int | None, name: str) -> int | None:
+    """'2025-05-10', '2025-05-10T12:00' (UTC) or ms since the epoch -> ms; None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return int(value)
+    try:
+        ts = np.datetime64(str(value).rstrip("Z"), "ms")
+    except ValueError:
+        raise DataError(
+            f"{name}={value!r} is not a time: use an ISO date such as 2025-05-10 or "
+            "2025-05-10T12:00 (UTC), or milliseconds since the epoch"
+        ) from None
+    return int(ts.astype(np.int64))
+
+
+def load_bars(path: str | Path, symbols: Sequence[str] | None = None, interval: str = "1m",
+              start: int | None = None, end: int | None = None) -> dict[str, BarSeries]:
+    """Bars per symbol from a Parquet file or a folder of `<SYMBOL>.parquet` files.
+
+    `start` / `end` (ms UTC, inclusive open times) cut the range; the check for order and
+    duplicates runs on the whole file first.
+    """
+    interval_ms(interval)
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"data path {str(p)!r} does not exist: give a .parquet file or a folder of <SYMBOL>.parquet files")
+    files: dict[str, Path] = {}
+    if p.is_dir():
+        available = {f.stem: f for f in sorted(p.glob("*.parquet"))}
+        if not available:
+            raise DataError(f"data folder {str(p)!r} holds no .parquet files")
+        wanted = list(symbols) if symbols else list(available)
+        missing = [s for s in wanted if s not in available]
+        if missing:
+            raise DataError(
+                f"symbol(s) {', '.join(missing)} not found in {str(p)!r} "
+                f"(expected <SYMBOL>.parquet; available: {', '.join(available)})"
+            )
+        files = {s: available[s] for s in wanted}
+    else:
+        if symbols and len(symbols) > 1:
+            raise DataError(
+                f"{str(p)!r} is a single file but {len(symbols)} symbols were named; "
+                "give a folder of <SYMBOL>.parquet files for several symbols"
+            )
+        files = {(symbols[0] if symbols else p.stem): p}
+    out: dict[str, BarSeries] = {}
+    for symbol, f in files.items():
+        series = _read_one(f, symbol, interval)
+        if start is not None or end is not None:
+            lo = 0 if start is None else int(np.searchsorted(series.open_time, start, "left"))
+            hi = len(series) if end is None else int(np.searchsorted(series.open_time, end, "right"))
+            series = series.slice(lo, hi)
+        if len(series) == 0:
+            raise DataError(f"{f.name}: no bars between the requested --from and --to")
+        out[symbol] = series
+    return out
+
+
+def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
+    try:
+        table = pq.read_table(f)
+    except Exception as e:  # pyarrow raises several unrelated types for unreadable files
+        raise DataError(f"{f.name}: cannot read as Parquet ({e})") from e
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise DataError(
+            f"{f.name}: missing column(s) {', '.join(missing)}; expected Binance kline columns "
+            f"{', '.join(REQUIRED_COLUMNS)} (open_time in ms UTC)"
+        )
+    cols = {c: table.column(c).to_numpy() for c in REQUIRED_COLUMNS}
+    ot = cols["open_time"]
+    if np.issubdtype(ot.dtype, np.datetime64):
+        ot = ot.astype("datetime64[ms]").astype(np.int64)
+    elif not np.issubdtype(ot.dtype, np.integer):
+        if np.issubdtype(ot.dtype, np.floating) and np.all(np.isfinite(ot)) and np.all(ot == np.floor(ot)):
+            ot = ot.astype(np.int64)
+        else:
+            raise DataError(f"{f.name}: column open_time must hold integer milliseconds since the epoch (UTC), found {ot.dtype}")
+    ot = ot.astype(np.int64, copy=False)
+    n = ot.shape[0]
+    if n == 0:
+        raise DataError(f"{f.name}: the file holds no rows")
+    if ot[0] < _MS_MIN or ot[-1] > _MS_MAX:
+        raise DataError(
+            f"{f.name}: open_time {int(ot[0])} is not in milliseconds since the epoch "
+            "(seconds or microseconds?): convert to ms UTC"
+        )
+    diffs = np.diff(ot)
+    bad = np.flatnonzero(diffs < 0)
+    if bad.size:
+        i = int(bad[0]) + 1
+        raise DataError(f"{f.name}: bars are not sorted by open_time: row {i} ({int(ot[i])}) comes after {int(ot[i - 1])}; sort the file by open_time")
+    dup = np.flatnonzero(diffs == 0)
+    if dup.size:
+        i = int(dup[0]) + 1
+        raise DataError(f"{f.name}: duplicated bar: open_time {int(ot[i])} appears at rows {i - 1} and {i}; drop duplicate rows")
+    step = interval_ms(interval)
+    off = np.flatnonzero(diffs % step != 0)
+    if off.size:
+        i = int(off[0]) + 1
+        raise DataError(
+            f"{f.name}: bars are not on a {interval} grid: row {i} is {int(diffs[i - 1])} ms after the "
+            f"previous one; pass the data's real --interval"
+        )
+    arrays = {}
+    for c in ("open", "high", "low", "close", "volume"):
+        a = np.asarray(cols[c], dtype=np.float64)
+        nonfinite = np.flatnonzero(~np.isfinite(a))
+        if nonfinite.size:
+            raise DataError(f"{f.name}: column {c} has a missing or non-finite value at row {int(nonfinite[0])}")
+        arrays[c] = a
+    if np.any(arrays["high"] < arrays["low"]):
+        i = int(np.flatnonzero(arrays["high"] < arrays["low"])[0])
+        raise DataError(f"{f.name}: row {i} has high < low ({arrays['high'][i]} < {arrays['low'][i]})")
+    return BarSeries(symbol, interval, ot, arrays["open"], arrays["high"], arrays["low"],
+                     arrays["close"], arrays["volume"])

@@ -1,0 +1,185 @@
+"""A trader's margin account on the simulated venue: wallet, positions, margin.
+
+USDT-margined perpetuals, one-way position mode (one signed position per symbol), cross margin.
+Every aggregate the venue needs per bar (`equity`, `used_margin`, reserved order margin) is
+kept up to date incrementally when a fill, a mark or a funding payment changes it, so reading
+any of them is O(1) whatever the number of symbols held.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Account", "Position"]
+
+
+class Position:
+    """One symbol's position in an account.
+
+    `qty` is signed (> 0 long, < 0 short). `unrealized_pnl` is at the last mark (the last bar's
+    close, or the last fill price if a fill came after it). `realized_pnl`, `fees` and `funding`
+    accumulate over the account's life, also across flat periods, so they stay available for
+    reporting after the position is closed (`funding` > 0 means paid).
+    """
+
+    __slots__ = (
+        "account",
+        "entry_price",
+        "fees",
+        "funding",
+        "leverage",
+        "margin",
+        "qty",
+        "realized_pnl",
+        "symbol",
+        "unrealized_pnl",
+    )
+
+    def __init__(self, account: Account, symbol: str, leverage: float) -> None:
+        self.account = account
+        self.symbol = symbol
+        self.qty = 0.0
+        self.entry_price = 0.0
+        self.leverage = leverage
+        self.unrealized_pnl = 0.0
+        self.realized_pnl = 0.0
+        self.fees = 0.0
+        self.funding = 0.0
+        self.margin = 0.0
+        """|qty| × entry / leverage: this position's share of `Account.used_margin`."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Position({self.symbol} qty={self.qty!r} entry={self.entry_price!r} "
+            f"lev={self.leverage!r} upnl={self.unrealized_pnl!r} rpnl={self.realized_pnl!r})"
+        )
+
+
+class Account:
+    """Wallet and positions of one trader.
+
+    `equity` = wallet + Σ unrealized PnL; `available` = equity − used margin − margin reserved
+    by open orders that would increase exposure. Fees and funding are paid from the wallet;
+    realized PnL is credited to it.
+    """
+
+    __slots__ = (
+        "asset",
+        "fees_paid",
+        "funding_paid",
+        "n_open_positions",
+        "positions",
+        "realized_pnl",
+        "reserved_margin",
+        "topic",
+        "trader",
+        "unrealized_pnl",
+        "used_margin",
+        "wallet_balance",
+    )
+
+    def __init__(self, trader: str, balance: float, topic: str, asset: str = "USDT") -> None:
+        self.trader = trader
+        self.topic = topic
+        """The execution topic, built once so publishing does not format strings per event."""
+        self.asset = asset
+        self.wallet_balance = balance
+        self.positions: dict[str, Position] = {}
+        self.unrealized_pnl = 0.0
+        self.used_margin = 0.0
+        self.reserved_margin = 0.0
+        self.realized_pnl = 0.0
+        self.fees_paid = 0.0
+        self.funding_paid = 0.0
+        self.n_open_positions = 0
+
+    # -- read side ---------------------------------------------------------------------------
+    @property
+    def equity(self) -> float:
+        return self.wallet_balance + self.unrealized_pnl
+
+    @property
+    def available(self) -> float:
+        return self.wallet_balance + self.unrealized_pnl - self.used_margin - self.reserved_margin
+
+    def position(self, symbol: str, default_leverage: float = 1.0) -> Position:
+        """The position record of `symbol`, created flat on first use."""
+        pos = self.positions.get(symbol)
+        if pos is None:
+            pos = self.positions[symbol] = Position(self, symbol, default_leverage)
+        return pos
+
+    def position_qty(self, symbol: str) -> float:
+        pos = self.positions.get(symbol)
+        return 0.0 if pos is None else pos.qty
+
+    # -- write side --------------------------------------------------------------------------
+    def apply_fill(self, pos: Position, signed_qty: float, price: float, fee: float) -> float:
+        """Book a fill of `signed_qty` (> 0 bought) at `price`; return its realized PnL.
+
+        Increasing: the entry becomes the qty-weighted average. Reducing: (exit − entry) ×
+        closed qty for a long, mirrored for a short; the entry is unchanged. Reversing: the old
+        side is closed at `price` and the rest opens at `price`. The position is marked at the
+        fill price (the latest price known), the fee is paid from the wallet.
+        """
+        old = pos.qty
+        entry = pos.entry_price
+        realized = 0.0
+        if old == 0.0 or (old > 0.0) == (signed_qty > 0.0):
+            new = round(old + signed_qty, 12)
+            entry = (abs(old) * entry + abs(signed_qty) * price) / abs(new)
+        else:
+            closed = min(abs(signed_qty), abs(old))
+            realized = (price - entry) * closed if old > 0.0 else (entry - price) * closed
+            new = round(old + signed_qty, 12)
+            if new == 0.0:
+                entry = 0.0
+            elif (new > 0.0) != (old > 0.0):
+                entry = price
+        if new == 0.0:
+            self.n_open_positions -= 1
+        elif old == 0.0:
+            self.n_open_positions += 1
+        pos.qty = new
+        pos.entry_price = entry
+        upnl = new * (price - entry)
+        self.unrealized_pnl += upnl - pos.unrealized_pnl
+        pos.unrealized_pnl = upnl
+        margin = abs(new) * entry / pos.leverage
+        self.used_margin += margin - pos.margin
+        pos.margin = margin
+        pos.realized_pnl += realized
+        pos.fees += fee
+        self.realized_pnl += realized
+        self.fees_paid += fee
+        self.wallet_balance += realized - fee
+        if self.n_open_positions == 0:
+            # Nothing is open: drop accumulated float noise of the incremental sums.
+            self.unrealized_pnl = 0.0
+            self.used_margin = 0.0
+        return realized
+
+    def set_leverage(self, pos: Position, leverage: float) -> None:
+        """Change a symbol's leverage; the position's margin follows."""
+        if leverage == pos.leverage:
+            return
+        pos.leverage = leverage
+        margin = abs(pos.qty) * pos.entry_price / leverage
+        self.used_margin += margin - pos.margin
+        pos.margin = margin
+
+    def mark(self, pos: Position, price: float) -> None:
+        """Mark `pos` to `price` (O(1): equity follows through the running unrealized sum)."""
+        upnl = pos.qty * (price - pos.entry_price)
+        self.unrealized_pnl += upnl - pos.unrealized_pnl
+        pos.unrealized_pnl = upnl
+
+    def pay_funding(self, pos: Position, payment: float) -> None:
+        """Pay `payment` USDT of funding for `pos` (negative: received)."""
+        self.wallet_balance -= payment
+        self.funding_paid += payment
+        pos.funding += payment
+
+    def __repr__(self) -> str:
+        return (
+            f"Account({self.trader!r} wallet={self.wallet_balance!r} equity={self.equity!r} "
+            f"used_margin={self.used_margin!r} reserved={self.reserved_margin!r})"
+        )

@@ -1,0 +1,159 @@
+"""Open orders of one account on one symbol, with bracket (parent → children) and OCO links.
+
+Kept per (account, symbol) because traders never interact on a simulated venue (no market
+impact), so each trader's orders are matched against the bar independently. Dicts keep
+insertion order, which makes matching deterministic: earlier orders are considered first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tradeyard.events import OrderType, Side, SubmitOrder
+
+if TYPE_CHECKING:
+    from tradeyard.venues.sim.account import Account
+
+__all__ = ["OPEN_STATUSES", "OrderBook", "SimOrder"]
+
+OPEN_STATUSES = frozenset(("new", "partially_filled"))
+
+
+class SimOrder:
+    """The venue's mutable view of one order.
+
+    `level` is the price the order reacts to (limit price, or trigger price for stop and
+    take-profit) and `upward` says on which side of it: True when the order fires as the price
+    rises to `level` (buy stop, sell take-profit, sell limit), False when it falls to it.
+    `at_open` orders are handled at the next bar's open (market orders, limits that were
+    marketable when placed, IOC limits). `active` is False for bracket children whose parent has
+    not filled yet.
+    """
+
+    __slots__ = (
+        "account",
+        "at_open",
+        "avg_price",
+        "client_order_id",
+        "filled_qty",
+        "fresh",
+        "is_buy",
+        "level",
+        "leverage",
+        "oco_group",
+        "order_type",
+        "parent_id",
+        "price",
+        "qty",
+        "reduce_only",
+        "reserved",
+        "side",
+        "status",
+        "symbol",
+        "tag",
+        "time_in_force",
+        "trigger_price",
+        "upward",
+        "venue_order_id",
+    )
+
+    def __init__(
+        self, cmd: SubmitOrder, account: Account, leverage: float, venue_order_id: str
+    ) -> None:
+        self.account = account
+        self.client_order_id = cmd.client_order_id
+        self.symbol = cmd.symbol
+        self.side: Side = cmd.side
+        self.is_buy = cmd.side == "buy"
+        self.order_type: OrderType = cmd.order_type
+        self.qty = cmd.qty
+        self.price = cmd.price
+        self.trigger_price = cmd.trigger_price
+        self.reduce_only = cmd.reduce_only
+        self.time_in_force = cmd.time_in_force
+        self.leverage = leverage
+        self.parent_id = cmd.parent_id
+        self.oco_group = cmd.oco_group
+        self.tag = cmd.tag
+        self.venue_order_id = venue_order_id
+        self.status = "new"
+        self.filled_qty = 0.0
+        self.avg_price: float | None = None
+        self.reserved = 0.0
+        self.active = cmd.parent_id is None
+        self.fresh = False
+        """True while the bar during which the order was submitted is still being matched."""
+        self.at_open = cmd.order_type == "market"
+        if cmd.order_type == "limit":
+            self.level = cmd.price if cmd.price is not None else 0.0
+            self.upward = not self.is_buy
+        else:
+            self.level = cmd.trigger_price if cmd.trigger_price is not None else 0.0
+            # A buy stop fires on a rise, a buy take-profit on a fall (and mirrored for sells).
+            self.upward = self.is_buy == (cmd.order_type == "stop")
+
+    @property
+    def remaining(self) -> float:
+        return round(self.qty - self.filled_qty, 12)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return (
+            f"SimOrder({self.client_order_id!r} {self.side} {self.order_type} {self.qty!r} "
+            f"level={self.level!r} status={self.status} active={self.active})"
+        )
+
+
+class OrderBook:
+    """Open orders (active or waiting for a parent) of one account on one symbol."""
+
+    __slots__ = ("_children", "_oco", "account", "orders", "symbol")
+
+    def __init__(self, account: Account, symbol: str) -> None:
+        self.account = account
+        self.symbol = symbol
+        self.orders: dict[str, SimOrder] = {}
+        self._children: dict[str, list[SimOrder]] = {}
+        self._oco: dict[str, list[SimOrder]] = {}
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+    def add(self, order: SimOrder) -> None:
+        self.orders[order.client_order_id] = order
+        if order.parent_id is not None and not order.active:
+            self._children.setdefault(order.parent_id, []).append(order)
+        if order.oco_group is not None:
+            self._oco.setdefault(order.oco_group, []).append(order)
+
+    def remove(self, order: SimOrder) -> None:
+        """Forget a closed order (its own children stay linked until `pop_children`)."""
+        self.orders.pop(order.client_order_id, None)
+        if order.oco_group is not None:
+            group = self._oco.get(order.oco_group)
+            if group is not None:
+                group.remove(order)
+                if not group:
+                    del self._oco[order.oco_group]
+        if order.parent_id is not None:
+            kids = self._children.get(order.parent_id)
+            if kids is not None and order in kids:
+                kids.remove(order)
+                if not kids:
+                    del self._children[order.parent_id]
+
+    def pop_children(self, parent_id: str) -> list[SimOrder]:
+        """The orders waiting for `parent_id`, unlinked (to be activated or canceled)."""
+        return self._children.pop(parent_id, [])
+
+    def oco_siblings(self, order: SimOrder) -> list[SimOrder]:
+        """The other open orders of `order`'s OCO group."""
+        if order.oco_group is None:
+            return []
+        return [o for o in self._oco.get(order.oco_group, ()) if o is not order]
+
+    def get(self, client_order_id: str) -> SimOrder | None:
+        return self.orders.get(client_order_id)
