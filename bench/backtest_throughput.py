@@ -24,8 +24,23 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "binance-usdm" / "1m"
-SET_15 = ("AVAXUSDT", "BCHUSDT", "BNBUSDT", "BTCUSDT", "ENAUSDT", "ETCUSDT", "ETHUSDT", "LAYERUSDT",
-          "LINKUSDT", "LTCUSDT", "SOLUSDT", "SUIUSDT", "XLMUSDT", "XMRUSDT", "XRPUSDT")
+SET_15 = (
+    "AVAXUSDT",
+    "BCHUSDT",
+    "BNBUSDT",
+    "BTCUSDT",
+    "ENAUSDT",
+    "ETCUSDT",
+    "ETHUSDT",
+    "LAYERUSDT",
+    "LINKUSDT",
+    "LTCUSDT",
+    "SOLUSDT",
+    "SUIUSDT",
+    "XLMUSDT",
+    "XMRUSDT",
+    "XRPUSDT",
+)
 WINDOW = (1_746_373_020_000, 1_748_964_720_000)  # 2025-05-04 15:37 .. 2025-06-03 15:32 UTC
 
 
@@ -46,8 +61,12 @@ def chained_series(n: int):  # -> BarSeries
         got += take
     t0 = int(src.open_time[0])
     ot = t0 + 60_000 * np.arange(n, dtype=np.int64)
-    return BarSeries("BTCUSDT", "1m", ot, *(np.concatenate(parts[c]) for c in
-                                           ("open", "high", "low", "close", "volume")))
+    return BarSeries(
+        "BTCUSDT",
+        "1m",
+        ot,
+        *(np.concatenate(parts[c]) for c in ("open", "high", "low", "close", "volume")),
+    )
 
 
 def basket_series():
@@ -79,14 +98,23 @@ def run_case(case: str, strategy: str, n: int) -> dict[str, object]:
     run_s = time.perf_counter() - t
     total = sum(len(b) for b in bars)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"case": case, "strategy": strategy, "data": what, "bars": total,
-            "seconds": round(run_s, 3), "bars_per_s": round(total / run_s),
-            "load_s": round(load_s, 2), "peak_rss_mb": round(peak_mb, 1),
-            "trades": int(results[0].metrics["trades"])}
+    return {
+        "case": case,
+        "strategy": strategy,
+        "data": what,
+        "bars": total,
+        "seconds": round(run_s, 3),
+        "bars_per_s": round(total / run_s),
+        "load_s": round(load_s, 2),
+        "peak_rss_mb": round(peak_mb, 1),
+        "trades": int(results[0].metrics["trades"]),
+    }
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--case", default="all", choices=["a", "b", "all"])
     ap.add_argument("--strategy", default="all")
     ap.add_argument("--bars", type=int, default=1_000_000)
@@ -97,15 +125,32 @@ def main() -> None:
         return
     cases = ["a", "b"] if args.case == "all" else [args.case]
     strategies = ["sma_cross", "bollinger_rv"] if args.strategy == "all" else [args.strategy]
-    print(f"{'case':<5}{'strategy':<14}{'bars':>11}{'seconds':>9}{'bars/s':>12}{'peak RSS MB':>13}{'trades':>8}  data")
+    print(
+        f"{'case':<5}{'strategy':<14}{'bars':>11}{'seconds':>9}{'bars/s':>12}{'peak RSS MB':>13}{'trades':>8}  data"
+    )
     for case in cases:
         for strategy in strategies:
-            out = subprocess.run([sys.executable, __file__, "--child", "--case", case, "--strategy",
-                                  strategy, "--bars", str(args.bars)], capture_output=True, text=True,
-                                 check=True)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    "--case",
+                    case,
+                    "--strategy",
+                    strategy,
+                    "--bars",
+                    str(args.bars),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{r['case']:<5}{r['strategy']:<14}{r['bars']:>11,}{r['seconds']:>9}{r['bars_per_s']:>12,}"
-                  f"{r['peak_rss_mb']:>13}{r['trades']:>8}  {r['data']}")
+            print(
+                f"{r['case']:<5}{r['strategy']:<14}{r['bars']:>11,}{r['seconds']:>9}{r['bars_per_s']:>12,}"
+                f"{r['peak_rss_mb']:>13}{r['trades']:>8}  {r['data']}"
+            )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ MAX_SYMBOLS = 4
 MAX_CANDLES = 20_000
 
 
-def build_charts(bars: Sequence[BarSeries], bots: Sequence[StrategyBot],
-                 trades: Sequence[ClosedTrade]) -> list[SymbolChart]:
+def build_charts(
+    bars: Sequence[BarSeries], bots: Sequence[StrategyBot], trades: Sequence[ClosedTrade]
+) -> list[SymbolChart]:
     by_symbol = {b.symbol: b for b in bars}
     wanted: list[str] = []
     for bot in bots:
@@ -34,7 +35,9 @@ def build_charts(bars: Sequence[BarSeries], bots: Sequence[StrategyBot],
         for bot in bots:
             if symbol not in bot.instances:
                 continue
-            fresh = bot.strategy_cls(bot.params, symbol, bot.bot_id, BotContext(bot.bot_id, lambda e: None))
+            fresh = bot.strategy_cls(
+                bot.params, symbol, bot.bot_id, BotContext(bot.bot_id, lambda e: None)
+            )
             fresh.on_start()
             for bound in fresh._bound:
                 if not bound.plot:
@@ -49,15 +52,34 @@ def build_charts(bars: Sequence[BarSeries], bots: Sequence[StrategyBot],
             if tr.symbol != symbol:
                 continue
             if tr.entry_time >= t0:
-                markers.append(Marker(tr.entry_time, tr.entry_price,
-                                      "entry_long" if tr.side == "long" else "entry_short",
-                                      f"{tr.side} {tr.qty:g}"))
+                markers.append(
+                    Marker(
+                        tr.entry_time,
+                        tr.entry_price,
+                        "entry_long" if tr.side == "long" else "entry_short",
+                        f"{tr.side} {tr.qty:g}",
+                    )
+                )
             if tr.exit_time >= t0:
-                markers.append(Marker(tr.exit_time, tr.exit_price,
-                                      "exit_long" if tr.side == "long" else "exit_short",
-                                      f"pnl {tr.pnl:.2f}"))
-        charts.append(SymbolChart(symbol=symbol, interval=series.interval,
-                                  open_time=series.open_time[keep], open=series.open[keep],
-                                  high=series.high[keep], low=series.low[keep],
-                                  close=series.close[keep], overlays=overlays, markers=markers))
+                markers.append(
+                    Marker(
+                        tr.exit_time,
+                        tr.exit_price,
+                        "exit_long" if tr.side == "long" else "exit_short",
+                        f"pnl {tr.pnl:.2f}",
+                    )
+                )
+        charts.append(
+            SymbolChart(
+                symbol=symbol,
+                interval=series.interval,
+                open_time=series.open_time[keep],
+                open=series.open[keep],
+                high=series.high[keep],
+                low=series.low[keep],
+                close=series.close[keep],
+                overlays=overlays,
+                markers=markers,
+            )
+        )
     return charts

@@ -42,10 +42,17 @@ class TraderRun(msgspec.Struct):
 
 
 class BacktestEngine:
-    def __init__(self, bus: InProcessBus, venue: Any, bars: Sequence[BarSeries],
-                 strategies: Sequence[StrategyBot], traders: Sequence[Trader],
-                 chunk_size: int = 65_536, prime: bool = True,
-                 progress: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        bus: InProcessBus,
+        venue: Any,
+        bars: Sequence[BarSeries],
+        strategies: Sequence[StrategyBot],
+        traders: Sequence[Trader],
+        chunk_size: int = 65_536,
+        prime: bool = True,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.bus = bus
         self.venue = venue
         self.bars = list(bars)
@@ -63,61 +70,97 @@ class BacktestEngine:
         bus.subscribe("exec.>", self.recorder.on_event)
         bus.subscribe(topics.command(venue.name), venue.on_command)
         for bot in [*self.strategies, *self.traders]:
-            for pattern in bot.subscriptions():
-                bus.subscribe(pattern, bot.on_event)
+            for pattern, handler in bot.handlers():
+                bus.subscribe(pattern, handler)
         for trader in self.traders:
             venue.open_account(trader.bot_id)
         for bot in [*self.strategies, *self.traders]:
             bot.on_start()
 
         trader_ids = [t.bot_id for t in self.traders]
+        accounts = [venue.account(t) for t in trader_ids]
         start_eq = {t: venue.equity(t) for t in trader_ids}
         times: list[int] = []
-        curves: dict[str, list[float]] = {t: [] for t in trader_ids}
-        exposed = dict.fromkeys(trader_ids, 0)
+        curves: list[list[float]] = [[] for _ in trader_ids]
+        exposed = [0] * len(trader_ids)
+        sampled = list(zip(accounts, curves, range(len(accounts)), strict=True))
         interval = self.bars[0].interval if self.bars else "1m"
         vname = venue.name
-        publish = bus.publish
+        handlers = {
+            s.symbol: bus.handlers(topics.bar(vname, s.symbol, interval)) for s in self.bars
+        }
         bar_topics = {s.symbol: topics.bar(vname, s.symbol, interval) for s in self.bars}
         venue_on_bar = venue.on_bar
-        equity = venue.equity
-        has_exposure = venue.has_exposure
 
-        for chunk in merged_chunks(self.bars, self.chunk_size):
-            if self.prime:
-                for bot in self.strategies:
-                    for symbol, part in chunk.per_symbol.items():
-                        bot.prime(symbol, {"open_time": part.open_time, "open": part.open,
-                                           "high": part.high, "low": part.low,
-                                           "close": part.close, "volume": part.volume})
-            sym, ot, ct = chunk.symbol, chunk.open_time, chunk.close_time
-            o, h, lo, c, v, last = (chunk.open, chunk.high, chunk.low, chunk.close, chunk.volume,
-                                    chunk.last_of_time)
-            for k in range(len(sym)):
-                bar = Bar(vname, sym[k], interval, ot[k], ct[k], o[k], h[k], lo[k], c[k], v[k], True)
-                venue_on_bar(bar)
-                publish(bar_topics[sym[k]], bar)
-                if last[k]:
-                    times.append(ct[k])
-                    for t in trader_ids:
-                        curves[t].append(equity(t))
-                        if has_exposure(t):
-                            exposed[t] += 1
-            self.bars_processed += len(sym)
-            if self.progress is not None:
-                self.progress(len(sym))
-        for bot in self.strategies:
-            for symbol in list(bot._primed):
-                bot.unprime(symbol)
+        queue = bus.hold()  # bars go straight to their handlers; what they publish is queued
+        drain = bus.drain
+        try:
+            for chunk in merged_chunks(self.bars, self.chunk_size):
+                if self.prime:
+                    self._prime(chunk.per_symbol)
+                sym, ot, ct = chunk.symbol, chunk.open_time, chunk.close_time
+                o, h, lo, c, v, last = (
+                    chunk.open,
+                    chunk.high,
+                    chunk.low,
+                    chunk.close,
+                    chunk.volume,
+                    chunk.last_of_time,
+                )
+                for k in range(len(sym)):
+                    s = sym[k]
+                    bar = Bar(vname, s, interval, ot[k], ct[k], o[k], h[k], lo[k], c[k], v[k], True)
+                    venue_on_bar(bar)
+                    if queue:
+                        drain()
+                    topic = bar_topics[s]
+                    for handler in handlers[s]:
+                        handler(topic, bar)
+                    if queue:
+                        drain()
+                    if last[k]:
+                        times.append(ct[k])
+                        for acct, curve, i in sampled:
+                            curve.append(acct.equity)
+                            if acct.n_open_positions:
+                                exposed[i] += 1
+                if self.prime:
+                    for bot in self.strategies:
+                        bot.unprime()
+                self.bars_processed += len(sym)
+                if self.progress is not None:
+                    self.progress(len(sym))
+        finally:
+            bus.release()
         for bot in [*self.strategies, *self.traders]:
             bot.on_stop()
 
         n = max(len(times), 1)
         t_arr = np.asarray(times, dtype=np.int64)
         return {
-            t: TraderRun(trader=t, starting_equity=start_eq[t], times=t_arr,
-                         equity=np.asarray(curves[t], dtype=np.float64),
-                         exposure=exposed[t] / n, fees_paid=venue.fees_paid(t),
-                         funding_paid=venue.funding_paid(t))
-            for t in trader_ids
+            t: TraderRun(
+                trader=t,
+                starting_equity=start_eq[t],
+                times=t_arr,
+                equity=np.asarray(curves[i], dtype=np.float64),
+                exposure=exposed[i] / n,
+                fees_paid=venue.fees_paid(t),
+                funding_paid=venue.funding_paid(t),
+            )
+            for i, t in enumerate(trader_ids)
         }
+
+    def _prime(self, per_symbol: dict[str, BarSeries]) -> None:
+        for bot in self.strategies:
+            for symbol, part in per_symbol.items():
+                bot.prime(
+                    symbol,
+                    {
+                        "open_time": part.open_time,
+                        "open": part.open,
+                        "high": part.high,
+                        "low": part.low,
+                        "close": part.close,
+                        "volume": part.volume,
+                    },
+                )

@@ -49,7 +49,9 @@ def merged_chunks(series: Sequence[BarSeries], chunk_size: int = 65_536) -> Iter
         end_t = min(int(series[i].open_time[min(ptr[i] + per, len(series[i])) - 1]) for i in live)
         parts: dict[str, BarSeries] = {}
         idx_parts, ot_parts = [], []
-        cols: dict[str, list[np.ndarray]] = {c: [] for c in ("open", "high", "low", "close", "volume")}
+        cols: dict[str, list[np.ndarray]] = {
+            c: [] for c in ("open", "high", "low", "close", "volume")
+        }
         for i in live:
             s = series[i]
             stop = int(np.searchsorted(s.open_time, end_t, "right"))

@@ -28,7 +28,8 @@ class Recorder:
         if t is Fill:
             self.fills.setdefault(event.trader, []).append(event)  # type: ignore[attr-defined]
             self.builder(event.trader).add_fill(  # type: ignore[attr-defined]
-                event, self._tags.get(event.client_order_id, ""))  # type: ignore[attr-defined, arg-type]
+                event, self._tags.get(event.client_order_id, "")
+            )  # type: ignore[attr-defined, arg-type]
         elif t is OrderUpdate:
             self.orders.setdefault(event.trader, []).append(event)  # type: ignore[attr-defined]
         elif t is SubmitOrder:

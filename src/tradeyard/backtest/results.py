@@ -57,7 +57,9 @@ class SymbolChart(msgspec.Struct):
     high: np.ndarray
     low: np.ndarray
     close: np.ndarray
-    overlays: dict[str, np.ndarray] = msgspec.field(default_factory=dict)  # name -> values per candle
+    overlays: dict[str, np.ndarray] = msgspec.field(
+        default_factory=dict
+    )  # name -> values per candle
     markers: list[Marker] = msgspec.field(default_factory=list)
 
 

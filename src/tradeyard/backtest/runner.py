@@ -31,18 +31,23 @@ from tradeyard.marketdata import (
 )
 from tradeyard.strategies import get as get_strategy
 from tradeyard.venues.sim import SimVenue, SimVenueConfig
+from tradeyard.venues.sim.config import default_instrument
 
 __all__ = ["load_run_data", "run_backtest"]
 
 
-def load_run_data(cfg: BacktestConfig) -> tuple[list[BarSeries], dict[str, list[tuple[int, float]]]]:
+def load_run_data(
+    cfg: BacktestConfig,
+) -> tuple[list[BarSeries], dict[str, list[tuple[int, float]]]]:
     """Bars for every symbol any strategy trades, and funding rates where configured."""
     d = cfg.data
     path = Path(d.path) if d.path else bundled_bars_dir()
     wanted: list[str] = list(d.symbols)
     for s in cfg.strategies:
         wanted += [x for x in s.symbols if x not in wanted]
-    bars = load_bars(path, wanted or None, d.interval, parse_time(d.start, "from"), parse_time(d.end, "to"))
+    bars = load_bars(
+        path, wanted or None, d.interval, parse_time(d.start, "from"), parse_time(d.end, "to")
+    )
     funding: dict[str, list[tuple[int, float]]] = {}
     if isinstance(d.funding, str) and d.funding:
         funding = load_funding(d.funding, bars)
@@ -51,18 +56,25 @@ def load_run_data(cfg: BacktestConfig) -> tuple[list[BarSeries], dict[str, list[
     return list(bars.values()), funding
 
 
-def run_backtest(cfg: BacktestConfig, bars: list[BarSeries] | None = None,
-                 funding: dict[str, list[tuple[int, float]]] | None = None,
-                 progress: Callable[[int], None] | None = None, charts: bool = True,
-                 chunk_size: int = 65_536) -> list[BacktestResult]:
+def run_backtest(
+    cfg: BacktestConfig,
+    bars: list[BarSeries] | None = None,
+    funding: dict[str, list[tuple[int, float]]] | None = None,
+    progress: Callable[[int], None] | None = None,
+    charts: bool = True,
+    chunk_size: int = 65_536,
+) -> list[BacktestResult]:
     if bars is None:
         bars, funding = load_run_data(cfg)
     symbols = [b.symbol for b in bars]
     bus = InProcessBus()
-    venue_cfg = SimVenueConfig(name=cfg.venue.name, maker_fee=cfg.venue.maker_fee,
-                               taker_fee=cfg.venue.taker_fee,
-                               starting_balance=cfg.venue.starting_balance,
-                               instruments=cfg.venue.instruments)
+    venue_cfg = SimVenueConfig(
+        name=cfg.venue.name,
+        maker_fee=cfg.venue.maker_fee,
+        taker_fee=cfg.venue.taker_fee,
+        starting_balance=cfg.venue.starting_balance,
+        instruments=cfg.venue.instruments,
+    )
     venue = SimVenue(venue_cfg, bus.publish, funding=funding or None)
 
     def emitter(bot_id: str) -> BotContext:
@@ -74,19 +86,36 @@ def run_backtest(cfg: BacktestConfig, bars: list[BarSeries] | None = None,
         syms = s.symbols or symbols
         missing = [x for x in syms if x not in symbols]
         if missing:
-            raise ConfigError(f"symbol(s) {', '.join(missing)} not in the data (have: {', '.join(symbols)})",
-                              where=f"strategies[{i}].symbols")
+            raise ConfigError(
+                f"symbol(s) {', '.join(missing)} not in the data (have: {', '.join(symbols)})",
+                where=f"strategies[{i}].symbols",
+            )
         params = build_params(s.strategy, s.params, where=f"strategies[{i}]")
-        strategy_bots.append(StrategyBot(emitter(s.id), get_strategy(s.strategy), params, syms,
-                                         venue=cfg.venue.name, interval=bars[0].interval))
-    instruments: dict[str, InstrumentSpec] = dict(cfg.venue.instruments)
-    traders = [Trader(emitter(t.id), cfg.venue.name, t.follows, t.sizing, t.leverage, instruments)
-               for t in cfg.traders]
-    engine = BacktestEngine(bus, venue, bars, strategy_bots, traders, chunk_size=chunk_size,
-                            progress=progress)
+        strategy_bots.append(
+            StrategyBot(
+                emitter(s.id),
+                get_strategy(s.strategy),
+                params,
+                syms,
+                venue=cfg.venue.name,
+                interval=bars[0].interval,
+            )
+        )
+    # Traders round to the same filters the venue enforces (its defaults where none are given).
+    instruments: dict[str, InstrumentSpec] = {
+        sym: venue_cfg.instrument(sym) or default_instrument(sym) for sym in symbols
+    }
+    traders = [
+        Trader(emitter(t.id), cfg.venue.name, t.follows, t.sizing, t.leverage, instruments)
+        for t in cfg.traders
+    ]
+    engine = BacktestEngine(
+        bus, venue, bars, strategy_bots, traders, chunk_size=chunk_size, progress=progress
+    )
     runs = engine.run()
-    results = [_result(cfg, runs[t.bot_id], engine.recorder, engine.bars_processed)
-               for t in traders]
+    results = [
+        _result(cfg, runs[t.bot_id], engine.recorder, engine.bars_processed) for t in traders
+    ]
     if charts and results:
         first = cfg.traders[0]
         followed = [b for b in strategy_bots if b.bot_id in first.follows]
@@ -103,7 +132,9 @@ def _topic(event: object) -> str:
 def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> BacktestResult:
     builder = rec.builder(run.trader)
     tcfg = next(t for t in cfg.traders if t.id == run.trader)
-    params = {s.id: {"strategy": s.strategy, **s.params} for s in cfg.strategies if s.id in tcfg.follows}
+    params = {
+        s.id: {"strategy": s.strategy, **s.params} for s in cfg.strategies if s.id in tcfg.follows
+    }
     result = BacktestResult(
         label=run.trader,
         starting_equity=run.starting_equity,
@@ -115,8 +146,12 @@ def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> Ba
         funding_paid=run.funding_paid,
         exposure=run.exposure,
         bars_processed=bars,
-        parameters={"follows": dict(tcfg.follows), "leverage": tcfg.leverage,
-                    "sizing": _sizing_text(tcfg), "strategies": params},
+        parameters={
+            "follows": dict(tcfg.follows),
+            "leverage": tcfg.leverage,
+            "sizing": _sizing_text(tcfg),
+            "strategies": params,
+        },
     )
     result.metrics = compute_metrics(result)
     return result

@@ -68,15 +68,31 @@ class TradeBuilder:
                 self._start(fill, rest, 1 if signed > 0 else -1, fill.fee * (1.0 - share))
 
     def _start(self, fill: Fill, qty: float, side: int, fee: float) -> None:
-        self._open[fill.symbol] = _Open(side=side, qty=qty, peak_qty=qty, entry_time=fill.ts,
-                                        entry_value=qty * fill.price, entry_qty=qty, fees=fee)
+        self._open[fill.symbol] = _Open(
+            side=side,
+            qty=qty,
+            peak_qty=qty,
+            entry_time=fill.ts,
+            entry_value=qty * fill.price,
+            entry_qty=qty,
+            fees=fee,
+        )
 
     def _close(self, symbol: str, t: _Open, ts: int, reason: str) -> None:
         del self._open[symbol]
-        self.closed.append(ClosedTrade(
-            trader=self.trader, symbol=symbol, side="long" if t.side > 0 else "short",
-            qty=round(t.peak_qty, 12), entry_time=t.entry_time,
-            entry_price=t.entry_value / t.entry_qty, exit_time=ts,
-            exit_price=t.exit_value / t.exit_qty, pnl=t.gross - t.fees - t.funding,
-            fees=t.fees, funding=t.funding, exit_reason=reason,
-        ))
+        self.closed.append(
+            ClosedTrade(
+                trader=self.trader,
+                symbol=symbol,
+                side="long" if t.side > 0 else "short",
+                qty=round(t.peak_qty, 12),
+                entry_time=t.entry_time,
+                entry_price=t.entry_value / t.entry_qty,
+                exit_time=ts,
+                exit_price=t.exit_value / t.exit_qty,
+                pnl=t.gross - t.fees - t.funding,
+                fees=t.fees,
+                funding=t.funding,
+                exit_reason=reason,
+            )
+        )

@@ -45,6 +45,13 @@ class Bot:
         """Topic patterns this bot listens to."""
         return []
 
+    def handlers(self) -> list[tuple[str, Callable[[str, Event], None]]]:
+        """(pattern, handler) pairs the runtime subscribes; by default `on_event` for each pattern.
+
+        A bot may bind a hot topic to a dedicated handler (StrategyBot does, for bars).
+        """
+        return [(pattern, self.on_event) for pattern in self.subscriptions()]
+
     def on_event(self, topic: str, event: Event) -> None:
         handler = self._handlers.get(type(event))
         if handler is None:

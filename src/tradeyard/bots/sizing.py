@@ -15,8 +15,9 @@ __all__ = ["EquityFraction", "FixedNotional", "FixedQuantity", "Sizing"]
 _Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 
 
-class FixedQuantity(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="fixed_quantity",
-                    tag_field="mode"):
+class FixedQuantity(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="fixed_quantity", tag_field="mode"
+):
     """Always the same number of contracts (base asset units)."""
 
     qty: _Pos
@@ -25,8 +26,9 @@ class FixedQuantity(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag
         return self.qty
 
 
-class FixedNotional(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="fixed_notional",
-                    tag_field="mode"):
+class FixedNotional(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="fixed_notional", tag_field="mode"
+):
     """Always the same position value in quote currency (USDT), whatever the price."""
 
     notional: _Pos
@@ -35,8 +37,9 @@ class FixedNotional(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag
         return self.notional / price
 
 
-class EquityFraction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="equity_fraction",
-                     tag_field="mode"):
+class EquityFraction(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag="equity_fraction", tag_field="mode"
+):
     """A fraction of the account's wallet balance, times leverage, in position value.
 
     With fraction 0.5 and leverage 2 a full position is worth the whole wallet. Use a fraction

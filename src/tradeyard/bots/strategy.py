@@ -90,8 +90,13 @@ class Strategy(Generic[P]):
         """Event time (ms UTC) of the bar being handled."""
         return self._ctx.now
 
-    def indicator(self, ind: I, *, fields: tuple[str, ...] | None = None,
-                  plot: str | dict[str, str] | None = None) -> I:
+    def indicator(
+        self,
+        ind: I,
+        *,
+        fields: tuple[str, ...] | None = None,
+        plot: str | dict[str, str] | None = None,
+    ) -> I:
         """Feed `ind` every bar from `fields` (default: the indicator's own `inputs`).
 
         `plot` names the output(s) to draw on the price chart: a label for the main output, or a
@@ -105,13 +110,27 @@ class Strategy(Generic[P]):
         self._bound.append(BoundIndicator(ind, use, plot_map))
         return ind
 
-    def go_long(self, reason: str, *, size: float = 1.0, price: float | None = None,
-                take_profit: float | None = None, stop_loss: float | None = None) -> None:
+    def go_long(
+        self,
+        reason: str,
+        *,
+        size: float = 1.0,
+        price: float | None = None,
+        take_profit: float | None = None,
+        stop_loss: float | None = None,
+    ) -> None:
         """Ask to hold a long of `size` (0..1 of the trader's allocation). `price` makes it a limit entry."""
         self._signal(abs(size), reason, price, take_profit, stop_loss)
 
-    def go_short(self, reason: str, *, size: float = 1.0, price: float | None = None,
-                 take_profit: float | None = None, stop_loss: float | None = None) -> None:
+    def go_short(
+        self,
+        reason: str,
+        *,
+        size: float = 1.0,
+        price: float | None = None,
+        take_profit: float | None = None,
+        stop_loss: float | None = None,
+    ) -> None:
         """Ask to hold a short of `size`. `price` makes it a limit entry."""
         self._signal(-abs(size), reason, price, take_profit, stop_loss)
 
@@ -131,8 +150,14 @@ class Strategy(Generic[P]):
     def is_flat(self) -> bool:
         return self.target == 0
 
-    def _signal(self, target: float, reason: str, price: float | None,
-                take_profit: float | None, stop_loss: float | None) -> None:
+    def _signal(
+        self,
+        target: float,
+        reason: str,
+        price: float | None,
+        take_profit: float | None,
+        stop_loss: float | None,
+    ) -> None:
         self.target = target
         self._ctx.emit(
             Signal(

@@ -1,15 +1,17 @@
 """StrategyBot: runs one Strategy instance per symbol and publishes its signals.
 
-Bars arrive on `md.<venue>.<symbol>.bar_<interval>`. For each bar the bot feeds the bound
-indicators of that symbol's instance, then calls its `on_bar`. In a backtest the engine may
-`prime` a symbol with the next chunk of bars: the indicators then compute the whole chunk at
-once with their vectorised twins and the bot only hands out the precomputed values per bar.
-The bar sequence must then match the primed chunk exactly (checked per bar by open time).
+Bars arrive on `md.<venue>.<symbol>.bar_<interval>`; each symbol's topic is bound straight to
+that symbol's runner, which feeds the instance's bound indicators, then calls its `on_bar`.
+
+In a backtest the engine may `prime` a symbol with the next chunk of bars: the indicators then
+compute the whole chunk at once with their vectorised twins and the runner only hands out the
+precomputed values per bar. The bars that follow must then be exactly the primed chunk
+(checked per bar by open time), otherwise the bot stops with a StrategyError.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -24,95 +26,128 @@ from tradeyard.events import Bar, Control, Event, topics
 __all__ = ["StrategyBot"]
 
 
-class _Primed:
-    """Precomputed indicator outputs for the next bars of one symbol."""
+class _SymbolRunner:
+    """Feeds one symbol's bars to its strategy instance (the per-bar hot path)."""
 
-    __slots__ = ("cursor", "open_times", "setters")
+    __slots__ = ("bot", "ctx", "cursor", "feeds", "inst", "open_times", "setters")
 
-    def __init__(self, open_times: list[int], setters: list[tuple[Any, str, list[float]]]) -> None:
-        self.open_times = open_times
-        self.setters = setters
+    def __init__(self, bot: StrategyBot, inst: Strategy[Any]) -> None:
+        self.bot = bot
+        self.ctx = bot.ctx
+        self.inst = inst
+        self.feeds: list[tuple[Any, tuple[str, ...]]] = []
+        self.open_times: list[int] | None = None
+        self.setters: list[tuple[Any, str, list[float]]] = []
         self.cursor = 0
+
+    def on_message(self, topic: str, bar: Event) -> None:
+        if type(bar) is not Bar or not bar.closed:  # type: ignore[attr-defined]
+            return
+        self.ctx.now = bar.close_time  # type: ignore[attr-defined]
+        times = self.open_times
+        if times is not None:
+            i = self.cursor
+            if i >= len(times) or times[i] != bar.open_time:  # type: ignore[attr-defined]
+                raise StrategyError(
+                    f"bot {self.bot.bot_id!r}: bar {self.inst.symbol} open_time="
+                    f"{bar.open_time} does not match the primed chunk; prime() must be "  # type: ignore[attr-defined]
+                    "given exactly the bars that follow"
+                )
+            self.cursor = i + 1
+            for ind, name, values in self.setters:
+                setattr(ind, name, values[i])
+        else:
+            for ind, fields in self.feeds:
+                ind.update(*[getattr(bar, f) for f in fields])
+        inst = self.inst
+        inst.last_close = bar.close  # type: ignore[attr-defined]
+        if not self.bot.paused:
+            inst.on_bar(bar)  # type: ignore[arg-type]
+
+    def prime(self, columns: Mapping[str, np.ndarray]) -> None:
+        setters: list[tuple[Any, str, list[float]]] = []
+        for ind, fields in self.feeds:
+            outs = ind.update_many(*[np.asarray(columns[f], dtype=np.float64) for f in fields])
+            for name in ind.outputs:
+                setters.append((ind, name, outs[name].tolist()))
+        self.setters = setters
+        self.open_times = np.asarray(columns["open_time"]).tolist()
+        self.cursor = 0
+
+    def unprime(self) -> None:
+        if self.open_times is not None and self.cursor != len(self.open_times):
+            raise StrategyError(
+                f"bot {self.bot.bot_id!r}: {self.inst.symbol} was primed with "
+                f"{len(self.open_times)} bars but received {self.cursor}"
+            )
+        self.open_times = None
+        self.setters = []
 
 
 class StrategyBot(Bot):
     kind = "strategy"
 
-    def __init__(self, ctx: BotContext, strategy_cls: type[Strategy[Any]], params: msgspec.Struct,
-                 symbols: Sequence[str], venue: str, interval: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: BotContext,
+        strategy_cls: type[Strategy[Any]],
+        params: msgspec.Struct,
+        symbols: Sequence[str],
+        venue: str,
+        interval: str | None = None,
+    ) -> None:
         super().__init__(ctx)
         self.strategy_cls = strategy_cls
         self.params = params
         self.venue = venue
         self.interval = interval or strategy_cls.interval
         self.instances: dict[str, Strategy[Any]] = {}
+        self._runners: dict[str, _SymbolRunner] = {}
         for symbol in symbols:
             inst = strategy_cls(params, symbol, ctx.bot_id, ctx)
             self.instances[symbol] = inst
-        self._primed: dict[str, _Primed] = {}
+            self._runners[symbol] = _SymbolRunner(self, inst)
 
     def subscriptions(self) -> list[str]:
         subs = [topics.bar(self.venue, s, self.interval) for s in self.instances]
         subs.append(topics.control(self.bot_id))
         return subs
 
-    def on_start(self) -> None:
-        for inst in self.instances.values():
-            inst.on_start()
+    def handlers(self) -> list[tuple[str, Callable[[str, Event], None]]]:
+        pairs: list[tuple[str, Callable[[str, Event], None]]] = [
+            (topics.bar(self.venue, s, self.interval), r.on_message)
+            for s, r in self._runners.items()
+        ]
+        pairs.append((topics.control(self.bot_id), self.on_event))
+        return pairs
 
-    # Bars take a dedicated fast path: no generic dispatch, `now` from the close time.
-    def on_event(self, topic: str, event: Event) -> None:
-        if type(event) is Bar:
-            self.on_bar(event)  # type: ignore[arg-type]
-        else:
-            super().on_event(topic, event)
+    def on_start(self) -> None:
+        for runner in self._runners.values():
+            runner.inst.on_start()
+            runner.feeds = [(b.indicator, b.fields) for b in runner.inst._bound]
 
     def on_bar(self, bar: Bar) -> None:
-        inst = self.instances.get(bar.symbol)
-        if inst is None or not bar.closed:
-            return
-        self.ctx.now = bar.close_time
-        primed = self._primed.get(bar.symbol)
-        if primed is not None:
-            i = primed.cursor
-            if i >= len(primed.open_times) or primed.open_times[i] != bar.open_time:
-                raise StrategyError(
-                    f"bot {self.bot_id!r}: bar {bar.symbol} open_time={bar.open_time} does not match "
-                    "the primed chunk; prime() must be given exactly the bars that follow"
-                )
-            for ind, name, values in primed.setters:
-                setattr(ind, name, values[i])
-            primed.cursor = i + 1
-        else:
-            for b in inst._bound:
-                ind = b.indicator
-                ind.update(*[getattr(bar, f) for f in b.fields])
-        inst.last_close = bar.close
-        if not self.paused:
-            inst.on_bar(bar)
+        """Feed one bar by hand (tests, tools); the runtime binds bar topics to the runners."""
+        runner = self._runners.get(bar.symbol)
+        if runner is not None:
+            runner.on_message(topics.bar(self.venue, bar.symbol, bar.interval), bar)
 
     def prime(self, symbol: str, columns: Mapping[str, np.ndarray]) -> None:
         """Precompute the bound indicators of `symbol` over the next chunk of bars.
 
         `columns` holds `open_time` and every bar field the indicators read, one row per bar.
         """
-        inst = self.instances.get(symbol)
-        if inst is None:
-            return
-        setters: list[tuple[Any, str, list[float]]] = []
-        for b in inst._bound:
-            outs = b.indicator.update_many(*[np.asarray(columns[f], dtype=np.float64) for f in b.fields])
-            for name in b.indicator.outputs:
-                setters.append((b.indicator, name, outs[name].tolist()))
-        self._primed[symbol] = _Primed(np.asarray(columns["open_time"]).tolist(), setters)
+        runner = self._runners.get(symbol)
+        if runner is not None:
+            runner.prime(columns)
 
-    def unprime(self, symbol: str) -> None:
-        self._primed.pop(symbol, None)
+    def unprime(self) -> None:
+        """Back to per-bar updates; checks every primed bar was delivered."""
+        for runner in self._runners.values():
+            runner.unprime()
 
     def on_control(self, event: Control) -> None:
-        if event.action == "pause":
+        if event.action in ("pause", "stop"):
             self.paused = True
-        elif event.action in ("resume",):
+        elif event.action == "resume":
             self.paused = False
-        elif event.action == "stop":
-            self.paused = True

@@ -39,10 +39,16 @@ _FINAL = frozenset({"filled", "canceled", "rejected", "expired"})
 class Trader(Bot):
     kind = "trader"
 
-    def __init__(self, ctx: BotContext, venue: str, follows: Mapping[str, float],
-                 sizing: Sizing | None = None, leverage: float = 1.0,
-                 instruments: Mapping[str, InstrumentSpec] | None = None,
-                 on_stop_positions: Literal["keep", "flatten"] = "keep") -> None:
+    def __init__(
+        self,
+        ctx: BotContext,
+        venue: str,
+        follows: Mapping[str, float],
+        sizing: Sizing | None = None,
+        leverage: float = 1.0,
+        instruments: Mapping[str, InstrumentSpec] | None = None,
+        on_stop_positions: Literal["keep", "flatten"] = "keep",
+    ) -> None:
         super().__init__(ctx)
         self.venue = venue
         self.follows = dict(follows)
@@ -90,36 +96,83 @@ class Trader(Bot):
         parent: str | None = None
         if delta != 0.0:
             side: Side = "buy" if delta > 0 else "sell"
-            reduce_only = (current != 0.0 and abs(desired) < abs(current)
-                           and (desired == 0.0 or (desired > 0) == (current > 0)))
-            parent = self._submit(symbol, side, "limit" if sig.entry == "limit" else "market",
-                                  abs(delta), price=sig.price if sig.entry == "limit" else None,
-                                  reduce_only=reduce_only, tag=sig.reason)
+            reduce_only = (
+                current != 0.0
+                and abs(desired) < abs(current)
+                and (desired == 0.0 or (desired > 0) == (current > 0))
+            )
+            parent = self._submit(
+                symbol,
+                side,
+                "limit" if sig.entry == "limit" else "market",
+                abs(delta),
+                price=sig.price if sig.entry == "limit" else None,
+                reduce_only=reduce_only,
+                tag=sig.reason,
+            )
         if desired != 0.0 and (sig.take_profit is not None or sig.stop_loss is not None):
             exit_side: Side = "sell" if desired > 0 else "buy"
             group = parent or self.ctx.next_id()
             if sig.take_profit is not None:
-                self._submit(symbol, exit_side, "take_profit", abs(desired),
-                             trigger=sig.take_profit, reduce_only=True, parent=parent,
-                             oco=group, tag="take profit")
+                self._submit(
+                    symbol,
+                    exit_side,
+                    "take_profit",
+                    abs(desired),
+                    trigger=sig.take_profit,
+                    reduce_only=True,
+                    parent=parent,
+                    oco=group,
+                    tag="take profit",
+                )
             if sig.stop_loss is not None:
-                self._submit(symbol, exit_side, "stop", abs(desired), trigger=sig.stop_loss,
-                             reduce_only=True, parent=parent, oco=group, tag="stop loss")
+                self._submit(
+                    symbol,
+                    exit_side,
+                    "stop",
+                    abs(desired),
+                    trigger=sig.stop_loss,
+                    reduce_only=True,
+                    parent=parent,
+                    oco=group,
+                    tag="stop loss",
+                )
 
-    def _submit(self, symbol: str, side: Side, order_type: Literal["market", "limit", "stop",
-                "take_profit"], qty: float, *, price: float | None = None,
-                trigger: float | None = None, reduce_only: bool = False,
-                parent: str | None = None, oco: str | None = None, tag: str = "") -> str:
+    def _submit(
+        self,
+        symbol: str,
+        side: Side,
+        order_type: Literal["market", "limit", "stop", "take_profit"],
+        qty: float,
+        *,
+        price: float | None = None,
+        trigger: float | None = None,
+        reduce_only: bool = False,
+        parent: str | None = None,
+        oco: str | None = None,
+        tag: str = "",
+    ) -> str:
         spec = self.instruments.get(symbol)
         if spec is not None:
             price = spec.round_price(price) if price is not None else None
             trigger = spec.round_price(trigger) if trigger is not None else None
         cid = self.ctx.next_id()
         order = SubmitOrder(
-            trader=self.bot_id, venue=self.venue, symbol=symbol, ts=self.ctx.now,
-            client_order_id=cid, side=side, order_type=order_type, qty=qty, price=price,
-            trigger_price=trigger, reduce_only=reduce_only, leverage=self.leverage,
-            parent_id=parent, oco_group=oco, tag=tag[:64],
+            trader=self.bot_id,
+            venue=self.venue,
+            symbol=symbol,
+            ts=self.ctx.now,
+            client_order_id=cid,
+            side=side,
+            order_type=order_type,
+            qty=qty,
+            price=price,
+            trigger_price=trigger,
+            reduce_only=reduce_only,
+            leverage=self.leverage,
+            parent_id=parent,
+            oco_group=oco,
+            tag=tag[:64],
         )
         self.open_orders.setdefault(symbol, {})[cid] = order
         self.ctx.emit(order)
@@ -130,8 +183,15 @@ class Trader(Bot):
         if not orders:
             return
         for cid in list(orders):
-            self.ctx.emit(CancelOrder(trader=self.bot_id, venue=self.venue, symbol=symbol,
-                                      ts=self.ctx.now, client_order_id=cid))
+            self.ctx.emit(
+                CancelOrder(
+                    trader=self.bot_id,
+                    venue=self.venue,
+                    symbol=symbol,
+                    ts=self.ctx.now,
+                    client_order_id=cid,
+                )
+            )
         orders.clear()
 
     # -- execution reports ------------------------------------------------------------------
@@ -166,8 +226,14 @@ class Trader(Bot):
             self._cancel_all(symbol)
         for symbol, qty in self.positions.items():
             if qty != 0.0:
-                self._submit(symbol, "sell" if qty > 0 else "buy", "market", abs(qty),
-                             reduce_only=True, tag="flatten")
+                self._submit(
+                    symbol,
+                    "sell" if qty > 0 else "buy",
+                    "market",
+                    abs(qty),
+                    reduce_only=True,
+                    tag="flatten",
+                )
 
 
 def _round_down(qty: float, spec: InstrumentSpec | None) -> float:

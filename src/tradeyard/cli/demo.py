@@ -69,6 +69,8 @@ def run_demo(report: Path, json_out: Path | None, console: Console, out: Console
     if json_out is not None:
         write_atomic(json_out, result_json(results))
     out.print(summary_table(results))
-    out.print(f"{total:,} bars of {', '.join(b.symbol for b in bars)} "
-              f"({bars[0].interval}, bundled Binance USDⓈ-M data)")
+    out.print(
+        f"{total:,} bars of {', '.join(b.symbol for b in bars)} "
+        f"({bars[0].interval}, bundled Binance USDⓈ-M data)"
+    )
     out.print(f"report: {report.resolve()}")

@@ -13,8 +13,12 @@ from rich.console import Console
 from tradeyard import __version__
 from tradeyard.errors import TradeyardError
 
-app = typer.Typer(help="tradeyard: run many crypto trading bots — backtest, paper, live.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="tradeyard: run many crypto trading bots — backtest, paper, live.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 console = Console(stderr=True)
 out = Console()
 
@@ -27,37 +31,76 @@ def _fail(e: Exception) -> None:
 
 @app.command()
 def backtest(
-    strategy: Annotated[str | None, typer.Option(help="Built-in strategy name, e.g. sma_cross.")] = None,
-    data: Annotated[Path | None, typer.Option(help="A .parquet file or folder of <SYMBOL>.parquet (Binance kline columns). Default: bundled data.")] = None,
-    symbols: Annotated[str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")] = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="Built-in strategy name, e.g. sma_cross.")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="A .parquet file or folder of <SYMBOL>.parquet (Binance kline columns). Default: bundled data."
+        ),
+    ] = None,
+    symbols: Annotated[
+        str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
+    ] = None,
     interval: Annotated[str, typer.Option(help="Bar interval of the data.")] = "1m",
-    from_: Annotated[str | None, typer.Option("--from", help="First open time (UTC date/time or ms).")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="First open time (UTC date/time or ms).")
+    ] = None,
     to: Annotated[str | None, typer.Option(help="Last open time (UTC date/time or ms).")] = None,
-    param: Annotated[list[str] | None, typer.Option(help="Strategy parameter key=value (repeatable).")] = None,
-    fee_rate: Annotated[float | None, typer.Option(help="Fee rate for maker and taker fills, e.g. 0.0004.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option(help="Strategy parameter key=value (repeatable).")
+    ] = None,
+    fee_rate: Annotated[
+        float | None, typer.Option(help="Fee rate for maker and taker fills, e.g. 0.0004.")
+    ] = None,
     leverage: Annotated[float, typer.Option(help="Trader leverage.")] = 1.0,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write metrics and trades as JSON here.")] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Write metrics and trades as JSON here.")
+    ] = None,
     report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
-    config: Annotated[Path | None, typer.Option(help="A TOML config describing strategies, traders and venue.")] = None,
-    funding: Annotated[Path | None, typer.Option(help="Folder of <SYMBOL>.parquet funding rates.")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML config describing strategies, traders and venue.")
+    ] = None,
+    funding: Annotated[
+        Path | None, typer.Option(help="Folder of <SYMBOL>.parquet funding rates.")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
 ) -> None:
     """Backtest a strategy (or a config of many bots) on historical bars."""
     from tradeyard.cli.run_backtest import run_cli_backtest
 
     try:
-        run_cli_backtest(strategy=strategy, data=data, symbols=symbols, interval=interval,
-                         start=from_, end=to, params=param or [], fee_rate=fee_rate,
-                         leverage=leverage, json_out=json_out, report=report, config=config,
-                         funding=funding, quiet=quiet, console=console, out=out)
+        run_cli_backtest(
+            strategy=strategy,
+            data=data,
+            symbols=symbols,
+            interval=interval,
+            start=from_,
+            end=to,
+            params=param or [],
+            fee_rate=fee_rate,
+            leverage=leverage,
+            json_out=json_out,
+            report=report,
+            config=config,
+            funding=funding,
+            quiet=quiet,
+            console=console,
+            out=out,
+        )
     except (TradeyardError, msgspec.ValidationError) as e:
         _fail(e)
 
 
 @app.command()
 def demo(
-    report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path("tradeyard-demo-report.html"),
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write metrics and trades as JSON.")] = None,
+    report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path(
+        "tradeyard-demo-report.html"
+    ),
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write metrics and trades as JSON.")
+    ] = None,
 ) -> None:
     """Run the main job on embedded defaults: bundled real Binance data, two strategies, two traders."""
     from tradeyard.cli.demo import run_demo
@@ -82,4 +125,3 @@ def strategies() -> None:
 def version() -> None:
     """Print the version."""
     out.print(__version__)
-

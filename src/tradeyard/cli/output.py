@@ -17,8 +17,17 @@ from tradeyard.backtest.results import BacktestResult
 
 __all__ = ["result_json", "write_atomic"]
 
-_TRADE_FIELDS = ("symbol", "side", "qty", "entry_time", "entry_price", "exit_time", "exit_price",
-                 "pnl", "fees")
+_TRADE_FIELDS = (
+    "symbol",
+    "side",
+    "qty",
+    "entry_time",
+    "entry_price",
+    "exit_time",
+    "exit_price",
+    "pnl",
+    "fees",
+)
 
 
 def result_json(results: list[BacktestResult]) -> bytes:

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from tradeyard.backtest.report import write_report
 from tradeyard.backtest.runner import load_run_data, run_backtest
+from tradeyard.bots import EquityFraction
 from tradeyard.cli.output import result_json, write_atomic
 from tradeyard.cli.progress import bar_progress
 from tradeyard.cli.summary import summary_table
@@ -24,26 +25,45 @@ from tradeyard.config import (
 from tradeyard.config.load import validate
 from tradeyard.config.schema import TraderConfig
 from tradeyard.errors import ConfigError
+from tradeyard.marketdata import bundled_bars_dir
 
 __all__ = ["config_from_options", "run_cli_backtest"]
 
 
-def config_from_options(*, strategy: str | None, data: Path | None, symbols: str | None,
-                        interval: str, start: str | None, end: str | None, params: list[str],
-                        fee_rate: float | None, leverage: float, config: Path | None,
-                        funding: Path | None) -> BacktestConfig:
+def config_from_options(
+    *,
+    strategy: str | None,
+    data: Path | None,
+    symbols: str | None,
+    interval: str,
+    start: str | None,
+    end: str | None,
+    params: list[str],
+    fee_rate: float | None,
+    leverage: float,
+    config: Path | None,
+    funding: Path | None,
+) -> BacktestConfig:
     if config is not None:
         cfg = load_config(config)
         if strategy is not None or params:
-            raise ConfigError("--strategy and --param cannot be combined with --config; "
-                              "put them in the config file")
+            raise ConfigError(
+                "--strategy and --param cannot be combined with --config; "
+                "put them in the config file"
+            )
         if data is not None or symbols or start or end or funding is not None:
             d = cfg.data
-            cfg = msgspec.structs.replace(cfg, data=msgspec.structs.replace(
-                d, path=str(data) if data is not None else d.path,
-                symbols=_split(symbols) if symbols else d.symbols,
-                start=start or d.start, end=end or d.end,
-                funding=str(funding) if funding is not None else d.funding))
+            cfg = msgspec.structs.replace(
+                cfg,
+                data=msgspec.structs.replace(
+                    d,
+                    path=str(data) if data is not None else d.path,
+                    symbols=_split(symbols) if symbols else d.symbols,
+                    start=start or d.start,
+                    end=end or d.end,
+                    funding=str(funding) if funding is not None else d.funding,
+                ),
+            )
         return cfg
     if strategy is None:
         raise ConfigError("give --strategy NAME (see `tradeyard strategies`) or --config FILE")
@@ -56,21 +76,40 @@ def config_from_options(*, strategy: str | None, data: Path | None, symbols: str
     build_params(strategy, overrides, where="--param", strict=False)
     typed = msgspec.to_builtins(build_params(strategy, overrides, where="--param", strict=False))
     typed = {k: v for k, v in typed.items() if k in overrides}
-    venue = VenueConfig() if fee_rate is None else VenueConfig(maker_fee=fee_rate, taker_fee=fee_rate)
+    venue = (
+        VenueConfig() if fee_rate is None else VenueConfig(maker_fee=fee_rate, taker_fee=fee_rate)
+    )
+    # Equal weight: each symbol gets an equal share of 95 % of the wallet (times leverage), so
+    # every symbol's entry can be margined at once.
+    n_symbols = _count_symbols(data, symbols)
+    sizing = EquityFraction(fraction=0.95 / max(n_symbols, 1))
     cfg = BacktestConfig(
         strategies=[StrategyConfig(id=strategy, strategy=strategy, params=typed)],
-        traders=[TraderConfig(id="trader", follows={strategy: 1.0}, leverage=leverage)],
-        data=DataConfig(path=str(data) if data is not None else "",
-                        symbols=_split(symbols) if symbols else [], interval=interval,
-                        start=start or "", end=end or "",
-                        funding=str(funding) if funding is not None else True),
+        traders=[
+            TraderConfig(id="trader", follows={strategy: 1.0}, sizing=sizing, leverage=leverage)
+        ],
+        data=DataConfig(
+            path=str(data) if data is not None else "",
+            symbols=_split(symbols) if symbols else [],
+            interval=interval,
+            start=start or "",
+            end=end or "",
+            funding=str(funding) if funding is not None else True,
+        ),
         venue=venue,
     )
     return validate(cfg)
 
 
-def run_cli_backtest(*, json_out: Path | None, report: Path | None, quiet: bool,
-                     console: Console, out: Console, **options: object) -> None:
+def run_cli_backtest(
+    *,
+    json_out: Path | None,
+    report: Path | None,
+    quiet: bool,
+    console: Console,
+    out: Console,
+    **options: object,
+) -> None:
     cfg = config_from_options(**options)  # type: ignore[arg-type]
     bars, funding = load_run_data(cfg)
     total = sum(len(b) for b in bars)
@@ -89,6 +128,13 @@ def run_cli_backtest(*, json_out: Path | None, report: Path | None, quiet: bool,
             out.print(f"JSON:   {json_out}")
         if report is not None:
             out.print(f"report: {report}")
+
+
+def _count_symbols(data: Path | None, symbols: str | None) -> int:
+    if symbols:
+        return len(_split(symbols))
+    folder = data if data is not None else bundled_bars_dir()
+    return len(list(folder.glob("*.parquet"))) if folder.is_dir() else 1
 
 
 def _split(text: str) -> list[str]:

@@ -9,8 +9,19 @@ from tradeyard.backtest.results import BacktestResult
 __all__ = ["summary_table"]
 
 _PCT = {"total_return", "cagr", "max_drawdown", "win_rate", "exposure"}
-_SHOW = ("total_return", "max_drawdown", "sharpe", "sortino", "win_rate", "profit_factor", "trades",
-         "exposure", "fees_paid", "funding_paid", "final_equity")
+_SHOW = (
+    "total_return",
+    "max_drawdown",
+    "sharpe",
+    "sortino",
+    "win_rate",
+    "profit_factor",
+    "trades",
+    "exposure",
+    "fees_paid",
+    "funding_paid",
+    "final_equity",
+)
 
 
 def summary_table(results: list[BacktestResult]) -> Table:
@@ -22,6 +33,8 @@ def summary_table(results: list[BacktestResult]) -> Table:
         row = [key]
         for r in results:
             v = r.metrics.get(key, 0.0)
-            row.append(f"{v:.2%}" if key in _PCT else (f"{int(v)}" if key == "trades" else f"{v:,.4g}"))
+            row.append(
+                f"{v:.2%}" if key in _PCT else (f"{int(v)}" if key == "trades" else f"{v:,.4g}")
+            )
         table.add_row(*row)
     return table

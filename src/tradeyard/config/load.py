@@ -39,28 +39,37 @@ def validate(cfg: BacktestConfig) -> BacktestConfig:
     seen: set[str] = set()
     for i, s in enumerate(cfg.strategies):
         if s.id in seen:
-            raise ConfigError(f"duplicate id {s.id!r}: every strategy needs its own id",
-                              where=f"strategies[{i}].id")
+            raise ConfigError(
+                f"duplicate id {s.id!r}: every strategy needs its own id",
+                where=f"strategies[{i}].id",
+            )
         seen.add(s.id)
         build_params(s.strategy, s.params, where=f"strategies[{i}]")
     traders = cfg.traders or [TraderConfig(id="trader", follows=dict.fromkeys(seen, 1.0))]
     tids: set[str] = set()
     for i, t in enumerate(traders):
         if t.id in tids or t.id in seen:
-            raise ConfigError(f"duplicate id {t.id!r}: bots need distinct ids", where=f"traders[{i}].id")
+            raise ConfigError(
+                f"duplicate id {t.id!r}: bots need distinct ids", where=f"traders[{i}].id"
+            )
         tids.add(t.id)
         if not t.follows:
-            raise ConfigError("a trader must follow at least one strategy, e.g. follows = { trend = 1.0 }",
-                              where=f"traders[{i}].follows")
+            raise ConfigError(
+                "a trader must follow at least one strategy, e.g. follows = { trend = 1.0 }",
+                where=f"traders[{i}].follows",
+            )
         for name in t.follows:
             if name not in seen:
-                raise ConfigError(f"unknown strategy id {name!r} (defined: {', '.join(sorted(seen))})",
-                                  where=f"traders[{i}].follows")
+                raise ConfigError(
+                    f"unknown strategy id {name!r} (defined: {', '.join(sorted(seen))})",
+                    where=f"traders[{i}].follows",
+                )
     return msgspec.structs.replace(cfg, traders=traders)
 
 
-def build_params(strategy: str, params: dict[str, Any], where: str = "params",
-                 strict: bool = True) -> msgspec.Struct:
+def build_params(
+    strategy: str, params: dict[str, Any], where: str = "params", strict: bool = True
+) -> msgspec.Struct:
     """The strategy's Params Struct from a dict; unknown or invalid parameters name the fix."""
     cls = get_strategy(strategy)
     params_cls = cls.Params

@@ -1,29 +1,29 @@
 """The config file's shape: frozen msgspec Structs that reject unknown keys.
 
-    [data]                      # where bars come from (default: the bundled real data)
-    path = "data/binance"       # a .parquet file or a folder of <SYMBOL>.parquet
-    symbols = ["BTCUSDT", "ETHUSDT"]
-    interval = "1m"
-    from = "2025-05-10"         # optional, UTC
-    to = "2025-05-20"
-    funding = "data/funding"    # optional folder of <SYMBOL>.parquet funding rates
+[data]                      # where bars come from (default: the bundled real data)
+path = "data/binance"       # a .parquet file or a folder of <SYMBOL>.parquet
+symbols = ["BTCUSDT", "ETHUSDT"]
+interval = "1m"
+from = "2025-05-10"         # optional, UTC
+to = "2025-05-20"
+funding = "data/funding"    # optional folder of <SYMBOL>.parquet funding rates
 
-    [venue]
-    name = "sim"
-    maker_fee = 0.0002
-    taker_fee = 0.0005
-    starting_balance = 10000
+[venue]
+name = "sim"
+maker_fee = 0.0002
+taker_fee = 0.0005
+starting_balance = 10000
 
-    [[strategies]]
-    id = "trend"
-    strategy = "sma_cross"
-    params = { fast = 10, slow = 30 }
+[[strategies]]
+id = "trend"
+strategy = "sma_cross"
+params = { fast = 10, slow = 30 }
 
-    [[traders]]
-    id = "t1"
-    follows = { trend = 1.0 }
-    sizing = { mode = "equity_fraction", fraction = 0.5 }
-    leverage = 1
+[[traders]]
+id = "t1"
+follows = { trend = 1.0 }
+sizing = { mode = "equity_fraction", fraction = 0.5 }
+leverage = 1
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ _Id = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_\-]{1,24}$")]
 _Fee = Annotated[float, msgspec.Meta(ge=0.0, le=0.1)]
 
 
-class DataConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename={"start": "from", "end": "to"}):
+class DataConfig(
+    msgspec.Struct, frozen=True, forbid_unknown_fields=True, rename={"start": "from", "end": "to"}
+):
     path: str = ""
     """Parquet file or folder of <SYMBOL>.parquet; empty means the bundled real data."""
     symbols: list[str] = msgspec.field(default_factory=list)

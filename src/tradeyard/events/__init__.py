@@ -21,8 +21,8 @@ from tradeyard.events._events import (
     SubmitOrder,
     Trade,
 )
-from tradeyard.events.instrument import InstrumentSpec
 from tradeyard.events.codec import decode_json, decode_msgpack, encode_json, encode_msgpack
+from tradeyard.events.instrument import InstrumentSpec
 
 __all__ = [
     "EVENT_TYPES",

@@ -11,7 +11,6 @@ from tradeyard.errors import BusError
 
 __all__ = [
     "bar",
-    "topic_for",
     "command",
     "control",
     "execution",
@@ -20,6 +19,7 @@ __all__ = [
     "market_data",
     "matches",
     "signal",
+    "topic_for",
     "trade",
     "validate_pattern",
     "validate_topic",
@@ -76,7 +76,9 @@ def validate_topic(topic: str) -> str:
     """A concrete topic: non-empty tokens, no wildcards."""
     tokens = topic.split(".")
     if not topic or any(not t or t in ("*", ">") or " " in t for t in tokens):
-        raise BusError(f"topic {topic!r} is malformed: expected dot-separated non-empty tokens, no wildcards")
+        raise BusError(
+            f"topic {topic!r} is malformed: expected dot-separated non-empty tokens, no wildcards"
+        )
     return topic
 
 

@@ -2,9 +2,9 @@
 
 Every indicator has two faces that must agree row for row:
 
-* ``update(*xs)`` — one new input row, O(1) (amortised O(1) for the rolling extremes; O(period) for
-  CCI, whose mean deviation needs the whole window), plain Python floats and lists, used once per bar
-  in live trading;
+* ``update(*xs)`` — one new input row, O(1) (amortised O(1) for the rolling extremes, O(period)
+  for CCI, whose mean deviation needs the whole window), plain Python floats and lists, used once
+  per bar in live trading;
 * ``update_many(*arrays)`` — a whole chunk of rows at once with numpy/scipy, used by the backtest
   engine, which leaves the object in the state ``update`` would have left it in, so chunks chain
   and ``update`` may follow.
@@ -31,9 +31,11 @@ __all__ = [
     "check_bool",
     "check_int",
     "check_real",
+    "exact_moments",
     "nan_array",
     "ring_store",
     "ring_tail",
+    "trailing_run",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -51,8 +53,10 @@ class Indicator(ABC):
         outputs: the names of the outputs; each is also a plain attribute holding the latest value
                  (NaN during warm-up). The first one is the main output that ``update`` returns.
 
-    ``update_many`` feeds a chunk of rows (float64 arrays of equal length, finite values) and returns
-    each output per row, NaN before warm-up. Memory is O(window + chunk), never O(history).
+    ``update_many`` feeds a chunk of rows (float64 arrays of equal length, finite values) and
+    returns each output per row, NaN before warm-up. Memory is O(window + chunk), never O(history).
+    It checks its inputs; ``update``, the per-bar hot path, does not: feed it finite floats (a NaN
+    would poison running sums and recursions, as it does in TA-Lib).
     """
 
     __slots__ = ("_lookback", "_n")
@@ -87,8 +91,14 @@ class Indicator(ABC):
 
     @property
     def ready(self) -> bool:
-        """True once warm-up is over and the outputs are finite."""
-        return self._n > self._lookback
+        """True once warm-up is over and the outputs are finite.
+
+        Read from the main output rather than the update count, because in a backtest the engine
+        may hand out precomputed outputs (StrategyBot.prime) while the count is already at the
+        end of the chunk.
+        """
+        v = getattr(self, self.outputs[0])
+        return v == v
 
     def latest(self) -> dict[str, float]:
         """The latest value of every output, by name."""
@@ -107,11 +117,13 @@ class Indicator(ABC):
             DataError: arrays that are not 1-D, differ in length, or hold a non-finite value.
         """
         cols = self._columns(arrays)
+        if not len(cols[0]):
+            return {name: np.empty(0) for name in self.outputs}
         return self._run(cols)
 
     @abstractmethod
     def _run(self, cols: tuple[FloatArray, ...]) -> dict[str, FloatArray]:
-        """The vectorised computation on validated input columns."""
+        """The vectorised computation on validated, non-empty input columns."""
 
     def _columns(self, arrays: Sequence[npt.ArrayLike]) -> tuple[FloatArray, ...]:
         name = type(self).__name__
@@ -129,7 +141,8 @@ class Indicator(ABC):
             if bad.any():
                 row = int(np.argmax(bad))
                 raise DataError(
-                    f"{name}.update_many: {field}[{row}] is {col[row]}; indicators need finite inputs"
+                    f"{name}.update_many: {field}[{row}] is {col[row]}; "
+                    "indicators need finite inputs"
                 )
             cols.append(col)
         lengths = {len(c) for c in cols}
@@ -212,3 +225,23 @@ def ring_store(buf: list[float], pushed: int, values: FloatArray) -> None:
     arr = np.asarray(buf, dtype=np.float64)
     arr[np.arange(pushed - k, pushed) % p] = values[len(values) - k :]
     buf[:] = arr.tolist()
+
+
+def trailing_run(x: FloatArray, prev_run: int, prev_value: float | None) -> int:
+    """Length of the run of identical values ending a stream after it takes in the chunk ``x``.
+
+    ``prev_run`` is the run length before the chunk and ``prev_value`` the last value before it
+    (None if there was none). ``x`` is not empty.
+    """
+    differs = np.flatnonzero(x[1:] != x[:-1])
+    run = len(x) - 1 - int(differs[-1]) if len(differs) else len(x)
+    if run == len(x) and prev_value is not None and x[0] == prev_value:
+        run += prev_run
+    return run
+
+
+def exact_moments(window: FloatArray) -> tuple[float, float]:
+    """Mean and sum of squared deviations of ``window`` (not empty), two-pass."""
+    mean = math.fsum(window.tolist()) / len(window)
+    d = window - mean
+    return mean, math.fsum((d * d).tolist())

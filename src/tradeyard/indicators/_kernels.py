@@ -6,21 +6,25 @@ window, i.e. ``len(x) - p + 1`` values, the ``i``-th covering ``x[i : i + p]``. 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
+import numpy.typing as npt
 from scipy.signal import lfilter
 
 from tradeyard.indicators._base import FloatArray, nan_array
 
 __all__ = [
+    "flat_windows",
+    "ring_order_mean_abs_dev",
     "seeded_smooth",
-    "window_abs_dev",
     "window_max",
     "window_min",
     "window_sq_dev",
     "window_sums",
 ]
+
+
+_SHORT_WINDOW = 48
+"""Up to this window length ``window_sums`` adds the ``p`` shifted slices directly."""
 
 
 def _blocks(x: FloatArray, p: int, fill: float) -> tuple[np.ndarray, int]:
@@ -32,17 +36,22 @@ def _blocks(x: FloatArray, p: int, fill: float) -> tuple[np.ndarray, int]:
 
 
 def window_sums(x: FloatArray, p: int) -> FloatArray:
-    """Sum of every length-``p`` window, in O(len(x)) and as accurate as summing each window.
+    """Sum of every length-``p`` window, as accurate as summing each window on its own.
 
     Block decomposition (van Herk / Gil-Werman): cut ``x`` into blocks of ``p``; every window is a
     suffix of one block plus a prefix of the next, so ``suffix_sum[i] + prefix_sum[i + p - 1]``.
     Unlike differences of one long cumulative sum, no term ever cancels against a large running
-    total, so the error stays at a few ulps of the window sum whatever the chunk length.
+    total, so the error stays at a few ulps of the window sum whatever the chunk length. O(len(x))
+    time; short windows simply add the ``p`` shifted slices (same accuracy, faster in practice).
     """
     if len(x) < p:
         return np.empty(0)
-    if p == 1:
-        return x.copy()
+    if p <= _SHORT_WINDOW:  # a few vector adds beat the block bookkeeping
+        m = len(x) - p + 1
+        acc = x[:m].copy()
+        for j in range(1, p):
+            acc += x[j : j + m]
+        return acc
     blocks, m = _blocks(x, p, 0.0)
     prefix = np.cumsum(blocks, axis=1).ravel()
     suffix = np.cumsum(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
@@ -51,16 +60,14 @@ def window_sums(x: FloatArray, p: int) -> FloatArray:
     return out
 
 
-def _window_extreme(
-    x: FloatArray, p: int, op: Callable[..., FloatArray], fill: float
-) -> FloatArray:
+def _window_extreme(x: FloatArray, p: int, op: np.ufunc, fill: float) -> FloatArray:
     if len(x) < p:
         return np.empty(0)
     if p == 1:
         return x.copy()
     blocks, m = _blocks(x, p, fill)
-    prefix = op.accumulate(blocks, axis=1).ravel()  # type: ignore[attr-defined]
-    suffix = op.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()  # type: ignore[attr-defined]
+    prefix = op.accumulate(blocks, axis=1).ravel()
+    suffix = op.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
     return op(suffix[:m], prefix[p - 1 : p - 1 + m])
 
 
@@ -72,6 +79,21 @@ def window_max(x: FloatArray, p: int) -> FloatArray:
 def window_min(x: FloatArray, p: int) -> FloatArray:
     """Minimum of every length-``p`` window in O(len(x)) (van Herk / Gil-Werman)."""
     return _window_extreme(x, p, np.minimum, np.inf)
+
+
+def flat_windows(x: FloatArray, p: int) -> npt.NDArray[np.bool_]:
+    """For every length-``p`` window: are all its values identical?
+
+    Lets a flat window get an exact zero deviation and its value as mean, whatever the rounding of
+    the general formulas.
+    """
+    if len(x) < p:
+        return np.zeros(0, dtype=bool)
+    idx = np.arange(len(x))
+    change = np.ones(len(x), dtype=bool)
+    change[1:] = x[1:] != x[:-1]
+    run = idx - np.maximum.accumulate(np.where(change, idx, 0)) + 1
+    return run[p - 1 :] >= p
 
 
 def window_sq_dev(x: FloatArray, mean: FloatArray, p: int) -> FloatArray:
@@ -89,13 +111,35 @@ def window_sq_dev(x: FloatArray, mean: FloatArray, p: int) -> FloatArray:
     return acc
 
 
-def window_abs_dev(x: FloatArray, mean: FloatArray, p: int) -> FloatArray:
-    """``sum(|x_j - mean_i|)`` over every window ``i``; O(p * len(x)) time, O(len(x)) memory."""
-    m = len(mean)
-    acc = np.zeros(m)
-    for j in range(p):
-        acc += np.abs(x[j : j + m] - mean)
-    return acc
+def ring_order_mean_abs_dev(x: FloatArray, p: int, first_row: int) -> tuple[FloatArray, FloatArray]:
+    """Mean and summed absolute deviation of every length-``p`` window, in ring-buffer order.
+
+    A streaming window kept in a ring of ``p`` slots, where row ``j`` lives in slot ``j % p``, is
+    naturally summed slot 0 to ``p - 1`` rather than oldest to newest; TA-Lib's CCI does that, and
+    so does ``CCI.update``. Adding in exactly the same order makes this vectorised version give
+    bit-identical sums, which matters for CCI: its denominator (the mean deviation) can be a
+    few price ticks while the mean is ~1e5, so a 1-ulp difference in the mean shows in the ratio.
+
+    ``first_row`` is the global row number of ``x[0]``. For each slot ``k`` the value it holds at
+    every window end is a step function of time: the row of that slot's last write, i.e. every
+    ``p``-th element of ``x`` repeated ``p`` times. O(p * len(x)) time, O(len(x)) memory.
+    """
+    m = len(x) - p + 1
+    if m <= 0:
+        return np.empty(0), np.empty(0)
+
+    def slot(k: int) -> FloatArray:  # what slot k holds at each window end
+        s = (k - first_row) % p  # first index of x written to slot k
+        return np.repeat(x[s::p], p)[p - 1 - s : p - 1 - s + m]
+
+    total = np.zeros(m)
+    for k in range(p):
+        total += slot(k)
+    mean = total / p
+    dev = np.zeros(m)
+    for k in range(p):
+        dev += np.abs(slot(k) - mean)
+    return mean, dev
 
 
 def seeded_smooth(

@@ -13,11 +13,13 @@ from tradeyard.indicators._base import (
     Indicator,
     check_int,
     check_real,
+    exact_moments,
     nan_array,
     ring_store,
     ring_tail,
+    trailing_run,
 )
-from tradeyard.indicators._kernels import window_sq_dev, window_sums
+from tradeyard.indicators._kernels import flat_windows, window_sq_dev, window_sums
 
 __all__ = ["BollingerBands"]
 
@@ -35,11 +37,15 @@ class BollingerBands(Indicator):
     The variance is kept with a sliding-window Welford update (mean and sum of squared deviations,
     replacing the leaving value by the new one), not with running sums of ``x`` and ``x**2``: for a
     price of 1e5 the latter subtracts two numbers near 1e11 to get a variance near 1e2 and loses
-    most of its digits. Rounding can still leave a tiny negative sum of squares, read as zero.
+    most of its digits. So that rounding never accumulates, mean and sum of squares are recomputed
+    exactly (two-pass) each time the ring buffer wraps, i.e. every ``period`` rows — amortised
+    O(1) — and a run of ``period`` identical closes (a flat window, common on quiet symbols) gives
+    exactly ``sigma = 0``, as TA-Lib does, instead of the square root of a rounding residue.
     """
 
     __slots__ = (
         "_buf",
+        "_flat_run",
         "_i",
         "_inner_k",
         "_k",
@@ -70,10 +76,11 @@ class BollingerBands(Indicator):
         self._period = p
         self._k = check_real("BollingerBands", "k", k, 0.0)
         self._inner_k = check_real("BollingerBands", "inner_k", inner_k, 0.0)
-        self._buf: list[float] = [0.0] * p  # ring: input number j lives at j % period
+        self._buf: list[float] = [NAN] * p  # ring: input number j lives at j % period
         self._i = 0
         self._mean = 0.0  # mean of the values in the window so far
         self._m2 = 0.0  # sum of their squared deviations from that mean
+        self._flat_run = 0  # how many of the latest closes are identical
         self.mid = self.upper = self.lower = NAN
         self.inner_upper = self.inner_lower = self.width = NAN
 
@@ -96,23 +103,32 @@ class BollingerBands(Indicator):
         p = self._period
         n = self._n + 1
         self._n = n
+        run = self._flat_run + 1 if close == buf[i - 1] else 1  # buf[i - 1]: previous close
+        self._flat_run = run
         mean = self._mean
         if n > p:  # slide: ``close`` replaces the oldest value
             old = buf[i]
             d = close - old
             new_mean = mean + d / p
-            self._m2 += d * (close - new_mean + old - mean)
+            m2 = self._m2 + d * ((close - new_mean) + (old - mean))
         else:  # grow: plain Welford
             d = close - mean
             new_mean = mean + d / n
-            self._m2 += d * (close - new_mean)
-        self._mean = new_mean
+            m2 = self._m2 + d * (close - new_mean)
         buf[i] = close
         i += 1
-        self._i = 0 if i == p else i
+        if i == p:  # wrapped: recompute exactly so rounding cannot build up
+            i = 0
+            new_mean = math.fsum(buf) / p
+            m2 = math.fsum([(v - new_mean) * (v - new_mean) for v in buf])
+        if run >= p:  # flat window
+            new_mean = close
+            m2 = 0.0
+        self._i = i
+        self._mean = new_mean
+        self._m2 = m2
         if n < p:
             return NAN
-        m2 = self._m2
         sd = math.sqrt(m2 / p) if m2 > 0.0 else 0.0
         band = self._k * sd
         upper = new_mean + band
@@ -132,6 +148,9 @@ class BollingerBands(Indicator):
         ext = np.concatenate([ring_tail(self._buf, n0, p - 1), x])
         mid = window_sums(ext, p) / p
         sd = np.sqrt(np.maximum(window_sq_dev(ext, mid, p), 0.0) / p)
+        flat = flat_windows(ext, p)
+        mid[flat] = ext[p - 1 :][flat]
+        sd[flat] = 0.0
         out = {name: nan_array(size) for name in self.outputs}
         rows = slice(size - len(mid), size)
         upper = mid + self._k * sd
@@ -143,12 +162,15 @@ class BollingerBands(Indicator):
         out["inner_lower"][rows] = mid - self._inner_k * sd
         with np.errstate(divide="ignore", invalid="ignore"):
             out["width"][rows] = np.where(mid != 0.0, (upper - lower) / mid, np.nan)
+        last = self._buf[(n0 - 1) % p] if n0 else None
+        self._flat_run = trailing_run(x, self._flat_run, last)
         self._n = n0 + size
         ring_store(self._buf, self._n, ext)
         self._i = self._n % p
         window = ring_tail(self._buf, self._n, p)  # the values in the window now
         if len(window):
-            self._mean = math.fsum(window.tolist()) / len(window)
-            self._m2 = float(np.sum((window - self._mean) ** 2))
+            self._mean, self._m2 = exact_moments(window)
+            if self._flat_run >= p:
+                self._mean, self._m2 = float(x[-1]), 0.0
         self._set_latest(out)
         return out

@@ -86,8 +86,8 @@ class SMA(Indicator):
 class EMA(Indicator):
     """Exponential moving average with ``alpha = 2 / (period + 1)`` (TA-Lib EMA).
 
-    Seeded as TA-Lib's default (non-Metastock) mode: the first value, at row ``period - 1``, is the
-    SMA of the first ``period`` closes; after that ``ema_t = ema_{t-1} + alpha * (x_t - ema_{t-1})``.
+    Seeded as TA-Lib's default (non-Metastock) mode: the first value, at row ``period - 1``, is
+    the SMA of the first ``period`` closes; then ``ema_t = ema_{t-1} + alpha * (x_t - ema_{t-1})``.
     The SMA seed avoids the bias of starting the recursion at the first close.
     """
 

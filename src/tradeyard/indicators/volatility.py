@@ -15,11 +15,18 @@ from tradeyard.indicators._base import (
     check_bool,
     check_int,
     check_real,
+    exact_moments,
     nan_array,
     ring_store,
     ring_tail,
+    trailing_run,
 )
-from tradeyard.indicators._kernels import seeded_smooth, window_sq_dev, window_sums
+from tradeyard.indicators._kernels import (
+    flat_windows,
+    seeded_smooth,
+    window_sq_dev,
+    window_sums,
+)
 
 __all__ = ["ATR", "RealizedVolatility"]
 
@@ -33,7 +40,9 @@ class RealizedVolatility(Indicator):
     ``sqrt(time)``. The first value needs ``period + 1`` closes (row ``period``).
 
     Streaming keeps a ring of the last ``period`` returns and a sliding-window Welford update of
-    their mean and sum of squared deviations (numerically stable, O(1) per row).
+    their mean and sum of squared deviations (numerically stable, O(1) per row), recomputed exactly
+    every ``period`` rows so rounding cannot build up; ``period`` identical returns (e.g. a flat
+    price) give exactly 0.
 
     Raises:
         DataError: a close <= 0 (no log return).
@@ -42,6 +51,7 @@ class RealizedVolatility(Indicator):
     __slots__ = (
         "_annualize",
         "_buf",
+        "_flat_run",
         "_i",
         "_m2",
         "_mean",
@@ -66,10 +76,11 @@ class RealizedVolatility(Indicator):
             "RealizedVolatility", "periods_per_year", periods_per_year, 0.0, strict=True
         )
         self._scale = math.sqrt(self._periods_per_year) if self._annualize else 1.0
-        self._buf: list[float] = [0.0] * p  # ring of log returns: return number j at j % period
+        self._buf: list[float] = [NAN] * p  # ring of log returns: return number j at j % period
         self._i = 0
-        self._mean = 0.0
-        self._m2 = 0.0
+        self._mean = 0.0  # mean of the returns in the window so far
+        self._m2 = 0.0  # sum of their squared deviations from that mean
+        self._flat_run = 0  # how many of the latest returns are identical
         self._prev = NAN  # previous close
         self.value = NAN
 
@@ -100,23 +111,32 @@ class RealizedVolatility(Indicator):
         buf = self._buf
         i = self._i
         p = self._period
+        run = self._flat_run + 1 if r == buf[i - 1] else 1
+        self._flat_run = run
         mean = self._mean
         if m > p:
             old = buf[i]
             d = r - old
             new_mean = mean + d / p
-            self._m2 += d * (r - new_mean + old - mean)
+            m2 = self._m2 + d * ((r - new_mean) + (old - mean))
         else:
             d = r - mean
             new_mean = mean + d / m
-            self._m2 += d * (r - new_mean)
-        self._mean = new_mean
+            m2 = self._m2 + d * (r - new_mean)
         buf[i] = r
         i += 1
-        self._i = 0 if i == p else i
+        if i == p:  # wrapped: recompute exactly so rounding cannot build up
+            i = 0
+            new_mean = math.fsum(buf) / p
+            m2 = math.fsum([(v - new_mean) * (v - new_mean) for v in buf])
+        if run >= p:  # all returns in the window identical
+            new_mean = r
+            m2 = 0.0
+        self._i = i
+        self._mean = new_mean
+        self._m2 = m2
         if m < p:
             return NAN
-        m2 = self._m2
         v = math.sqrt(m2 / (p - 1)) * self._scale if m2 > 0.0 else 0.0
         self.value = v
         return v
@@ -131,15 +151,17 @@ class RealizedVolatility(Indicator):
             )
         p, n0, size = self._period, self._n, len(c)
         out = nan_array(size)
-        if size == 0:
-            return {"value": out}
         closes = c if n0 == 0 else np.concatenate([[self._prev], c])
         r = np.log(closes[1:] / closes[:-1])  # one return per row except the very first row
         m0 = max(n0 - 1, 0)  # returns seen before this chunk
         ext = np.concatenate([ring_tail(self._buf, m0, p - 1), r])
         mean = window_sums(ext, p) / p
         m2 = np.maximum(window_sq_dev(ext, mean, p), 0.0)
+        m2[flat_windows(ext, p)] = 0.0
         out[size - len(mean) :] = np.sqrt(m2 / (p - 1)) * self._scale
+        if len(r):
+            last = self._buf[(m0 - 1) % p] if m0 else None
+            self._flat_run = trailing_run(r, self._flat_run, last)
         self._n = n0 + size
         self._prev = float(c[-1])
         m = self._n - 1
@@ -147,8 +169,9 @@ class RealizedVolatility(Indicator):
         self._i = m % p
         window = ring_tail(self._buf, m, p)
         if len(window):
-            self._mean = math.fsum(window.tolist()) / len(window)
-            self._m2 = float(np.sum((window - self._mean) ** 2))
+            self._mean, self._m2 = exact_moments(window)
+            if self._flat_run >= p:
+                self._mean, self._m2 = float(r[-1]), 0.0
         result = {"value": out}
         self._set_latest(result)
         return result
@@ -210,15 +233,14 @@ class ATR(Indicator):
         h, lo, c = cols
         n0, size = self._n, len(c)
         out = nan_array(size)
-        if size == 0:
-            return {"value": out}
         skip = 1 if n0 == 0 else 0  # the very first bar has no previous close
         prev = np.concatenate([[self._prev_close], c[:-1]])[skip:]
         hh, ll = h[skip:], lo[skip:]
         tr = np.maximum(np.maximum(hh - ll, np.abs(prev - hh)), np.abs(prev - ll))
-        out[skip:], seen, self._seed_sum, self.value = seeded_smooth(
+        atr, _, self._seed_sum, self.value = seeded_smooth(
             tr, self._period, 1.0 / self._period, max(n0 - 1, 0), self._seed_sum, self.value
         )
+        out[skip:] = atr
         self._n = n0 + size
         self._prev_close = float(c[-1])
         return {"value": out}

@@ -1,6 +1,13 @@
 """Market data files: loading, checking, and the bundled real data."""
 
-from tradeyard.marketdata.bars import INTERVAL_MS, REQUIRED_COLUMNS, BarSeries, interval_ms, load_bars, parse_time
+from tradeyard.marketdata.bars import (
+    INTERVAL_MS,
+    REQUIRED_COLUMNS,
+    BarSeries,
+    interval_ms,
+    load_bars,
+    parse_time,
+)
 from tradeyard.marketdata.bundled import BUNDLED_SYMBOLS, bundled_bars_dir, bundled_funding_dir
 from tradeyard.marketdata.funding import load_funding
 

@@ -30,9 +30,18 @@ __all__ = [
 
 REQUIRED_COLUMNS = ("open_time", "open", "high", "low", "close", "volume")
 INTERVAL_MS = {
-    "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
-    "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000, "8h": 28_800_000,
-    "12h": 43_200_000, "1d": 86_400_000,
+    "1m": 60_000,
+    "3m": 180_000,
+    "5m": 300_000,
+    "15m": 900_000,
+    "30m": 1_800_000,
+    "1h": 3_600_000,
+    "2h": 7_200_000,
+    "4h": 14_400_000,
+    "6h": 21_600_000,
+    "8h": 28_800_000,
+    "12h": 43_200_000,
+    "1d": 86_400_000,
 }
 # Plausible epoch range for millisecond timestamps: 2001-09-09 .. 2286-11-20.
 _MS_MIN, _MS_MAX = 1_000_000_000_000, 9_999_999_999_999
@@ -58,9 +67,16 @@ class BarSeries(msgspec.Struct):
         return self.open_time + (interval_ms(self.interval) - 1)
 
     def slice(self, start: int, stop: int) -> BarSeries:
-        return BarSeries(self.symbol, self.interval, self.open_time[start:stop],
-                         self.open[start:stop], self.high[start:stop], self.low[start:stop],
-                         self.close[start:stop], self.volume[start:stop])
+        return BarSeries(
+            self.symbol,
+            self.interval,
+            self.open_time[start:stop],
+            self.open[start:stop],
+            self.high[start:stop],
+            self.low[start:stop],
+            self.close[start:stop],
+            self.volume[start:stop],
+        )
 
 
 def interval_ms(interval: str) -> int:
@@ -88,8 +104,13 @@ def parse_time(value: str | int | None, name: str) -> int | None:
     return int(ts.astype(np.int64))
 
 
-def load_bars(path: str | Path, symbols: Sequence[str] | None = None, interval: str = "1m",
-              start: int | None = None, end: int | None = None) -> dict[str, BarSeries]:
+def load_bars(
+    path: str | Path,
+    symbols: Sequence[str] | None = None,
+    interval: str = "1m",
+    start: int | None = None,
+    end: int | None = None,
+) -> dict[str, BarSeries]:
     """Bars per symbol from a Parquet file or a folder of `<SYMBOL>.parquet` files.
 
     `start` / `end` (ms UTC, inclusive open times) cut the range; the check for order and
@@ -98,7 +119,9 @@ def load_bars(path: str | Path, symbols: Sequence[str] | None = None, interval: 
     interval_ms(interval)
     p = Path(path)
     if not p.exists():
-        raise DataError(f"data path {str(p)!r} does not exist: give a .parquet file or a folder of <SYMBOL>.parquet files")
+        raise DataError(
+            f"data path {str(p)!r} does not exist: give a .parquet file or a folder of <SYMBOL>.parquet files"
+        )
     files: dict[str, Path] = {}
     if p.is_dir():
         available = {f.stem: f for f in sorted(p.glob("*.parquet"))}
@@ -124,7 +147,9 @@ def load_bars(path: str | Path, symbols: Sequence[str] | None = None, interval: 
         series = _read_one(f, symbol, interval)
         if start is not None or end is not None:
             lo = 0 if start is None else int(np.searchsorted(series.open_time, start, "left"))
-            hi = len(series) if end is None else int(np.searchsorted(series.open_time, end, "right"))
+            hi = (
+                len(series) if end is None else int(np.searchsorted(series.open_time, end, "right"))
+            )
             series = series.slice(lo, hi)
         if len(series) == 0:
             raise DataError(f"{f.name}: no bars between the requested --from and --to")
@@ -148,10 +173,16 @@ def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
     if np.issubdtype(ot.dtype, np.datetime64):
         ot = ot.astype("datetime64[ms]").astype(np.int64)
     elif not np.issubdtype(ot.dtype, np.integer):
-        if np.issubdtype(ot.dtype, np.floating) and np.all(np.isfinite(ot)) and np.all(ot == np.floor(ot)):
+        if (
+            np.issubdtype(ot.dtype, np.floating)
+            and np.all(np.isfinite(ot))
+            and np.all(ot == np.floor(ot))
+        ):
             ot = ot.astype(np.int64)
         else:
-            raise DataError(f"{f.name}: column open_time must hold integer milliseconds since the epoch (UTC), found {ot.dtype}")
+            raise DataError(
+                f"{f.name}: column open_time must hold integer milliseconds since the epoch (UTC), found {ot.dtype}"
+            )
     ot = ot.astype(np.int64, copy=False)
     n = ot.shape[0]
     if n == 0:
@@ -165,11 +196,16 @@ def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
     bad = np.flatnonzero(diffs < 0)
     if bad.size:
         i = int(bad[0]) + 1
-        raise DataError(f"{f.name}: bars are not sorted by open_time: row {i} ({int(ot[i])}) comes after {int(ot[i - 1])}; sort the file by open_time")
+        raise DataError(
+            f"{f.name}: bars are not sorted by open_time: row {i} ({int(ot[i])}) comes after "
+            f"{int(ot[i - 1])}; sort the file by open_time"
+        )
     dup = np.flatnonzero(diffs == 0)
     if dup.size:
         i = int(dup[0]) + 1
-        raise DataError(f"{f.name}: duplicated bar: open_time {int(ot[i])} appears at rows {i - 1} and {i}; drop duplicate rows")
+        raise DataError(
+            f"{f.name}: duplicated bar: open_time {int(ot[i])} appears at rows {i - 1} and {i}; drop duplicate rows"
+        )
     step = interval_ms(interval)
     off = np.flatnonzero(diffs % step != 0)
     if off.size:
@@ -183,10 +219,22 @@ def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
         a = np.asarray(cols[c], dtype=np.float64)
         nonfinite = np.flatnonzero(~np.isfinite(a))
         if nonfinite.size:
-            raise DataError(f"{f.name}: column {c} has a missing or non-finite value at row {int(nonfinite[0])}")
+            raise DataError(
+                f"{f.name}: column {c} has a missing or non-finite value at row {int(nonfinite[0])}"
+            )
         arrays[c] = a
     if np.any(arrays["high"] < arrays["low"]):
         i = int(np.flatnonzero(arrays["high"] < arrays["low"])[0])
-        raise DataError(f"{f.name}: row {i} has high < low ({arrays['high'][i]} < {arrays['low'][i]})")
-    return BarSeries(symbol, interval, ot, arrays["open"], arrays["high"], arrays["low"],
-                     arrays["close"], arrays["volume"])
+        raise DataError(
+            f"{f.name}: row {i} has high < low ({arrays['high'][i]} < {arrays['low'][i]})"
+        )
+    return BarSeries(
+        symbol,
+        interval,
+        ot,
+        arrays["open"],
+        arrays["high"],
+        arrays["low"],
+        arrays["close"],
+        arrays["volume"],
+    )

@@ -8,8 +8,18 @@ __all__ = ["BUNDLED_SYMBOLS", "bundled_bars_dir", "bundled_funding_dir"]
 
 _ROOT = Path(__file__).resolve().parent / "bundled"
 
-BUNDLED_SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "LTCUSDT", "LINKUSDT",
-                   "AVAXUSDT", "BCHUSDT", "SUIUSDT")
+BUNDLED_SYMBOLS = (
+    "BTCUSDT",
+    "ETHUSDT",
+    "SOLUSDT",
+    "XRPUSDT",
+    "BNBUSDT",
+    "LTCUSDT",
+    "LINKUSDT",
+    "AVAXUSDT",
+    "BCHUSDT",
+    "SUIUSDT",
+)
 
 
 def bundled_bars_dir() -> Path:

@@ -24,7 +24,9 @@ def load_funding(folder: str | Path, symbols: Iterable[str]) -> dict[str, list[t
         table = pq.read_table(f)
         for c in ("funding_time", "funding_rate"):
             if c not in table.column_names:
-                raise DataError(f"{f}: missing column {c}; expected funding_time (ms UTC), funding_rate")
+                raise DataError(
+                    f"{f}: missing column {c}; expected funding_time (ms UTC), funding_rate"
+                )
         t = table.column("funding_time").to_numpy().astype(np.int64)
         r = table.column("funding_rate").to_numpy().astype(np.float64)
         order = np.argsort(t, kind="stable")

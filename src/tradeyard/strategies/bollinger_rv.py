@@ -59,11 +59,14 @@ class BollingerRVParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
 
     def __post_init__(self) -> None:
         if self.inner_k >= self.k:
-            raise ConfigError(f"inner_k ({self.inner_k}) must be less than k ({self.k})",
-                              where="params.inner_k")
+            raise ConfigError(
+                f"inner_k ({self.inner_k}) must be less than k ({self.k})", where="params.inner_k"
+            )
         if self.rv_min > self.rv_max:
-            raise ConfigError(f"rv_min ({self.rv_min}) must not exceed rv_max ({self.rv_max})",
-                              where="params.rv_min")
+            raise ConfigError(
+                f"rv_min ({self.rv_min}) must not exceed rv_max ({self.rv_max})",
+                where="params.rv_min",
+            )
 
 
 class BollingerRV(Strategy[BollingerRVParams]):

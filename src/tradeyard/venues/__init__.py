@@ -1,1 +1,4 @@
-"""Venues: where orders go. `sim` is the simulated matching engine used by backtests and paper trading."""
+"""Venues: where orders go.
+
+`sim` is the simulated matching engine used by backtests and paper trading.
+"""

@@ -8,7 +8,9 @@ from tradeyard.backtest.trades import TradeBuilder
 from tradeyard.events import Fill
 
 
-def _fill(ts: int, side: str, qty: float, price: float, fee: float, symbol: str = "BTCUSDT") -> Fill:
+def _fill(
+    ts: int, side: str, qty: float, price: float, fee: float, symbol: str = "BTCUSDT"
+) -> Fill:
     return Fill("t", "sim", symbol, ts, f"t-{ts}", side, qty, price, fee, "taker")  # type: ignore[arg-type]
 
 

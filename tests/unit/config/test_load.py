@@ -39,15 +39,35 @@ def test_parse_config_when_no_traders_adds_one_following_every_strategy() -> Non
     [
         (("leverage = 3", "levrage = 3"), "unknown field `levrage` at traders[0]"),
         (("leverage = 3", "leverage = 500"), r"Expected `float` <= 125.0 at traders\[0\].leverage"),
-        (("fast = 5", "fsat = 5"), "unknown parameter(s) 'fsat' for strategy 'sma_cross' (known: fast, slow"),
-        (('strategy = "sma_cross"', 'strategy = "nope"'), "unknown strategy 'nope': expected one of"),
-        (("{ trend = 1.0 }", "{ trnd = 1.0 }"), r"traders\[0\].follows: unknown strategy id 'trnd'"),
-        (("fast = 5, slow = 20", "fast = 30, slow = 20"), r"fast \(30\) must be less than slow \(20\)"),
-        (('mode = "fixed_notional"', 'mode = "kelly"'), "Invalid value 'kelly' at traders[0].sizing.mode"),
-        (("notional = 1000", "notional = -1"), r"Expected `float` > 0.0 at traders\[0\].sizing.notional"),
+        (
+            ("fast = 5", "fsat = 5"),
+            "unknown parameter(s) 'fsat' for strategy 'sma_cross' (known: fast, slow",
+        ),
+        (
+            ('strategy = "sma_cross"', 'strategy = "nope"'),
+            "unknown strategy 'nope': expected one of",
+        ),
+        (
+            ("{ trend = 1.0 }", "{ trnd = 1.0 }"),
+            r"traders\[0\].follows: unknown strategy id 'trnd'",
+        ),
+        (
+            ("fast = 5, slow = 20", "fast = 30, slow = 20"),
+            r"fast \(30\) must be less than slow \(20\)",
+        ),
+        (
+            ('mode = "fixed_notional"', 'mode = "kelly"'),
+            "Invalid value 'kelly' at traders[0].sizing.mode",
+        ),
+        (
+            ("notional = 1000", "notional = -1"),
+            r"Expected `float` > 0.0 at traders\[0\].sizing.notional",
+        ),
     ],
 )
-def test_parse_config_when_invalid_names_the_key_and_problem(change: tuple[str, str], message: str) -> None:
+def test_parse_config_when_invalid_names_the_key_and_problem(
+    change: tuple[str, str], message: str
+) -> None:
     old, new = change
     with pytest.raises(ConfigError) as info:
         parse_config(GOOD.replace(old, new))

@@ -34,7 +34,9 @@ def test_topic_when_token_has_dot_or_wildcard_raises_bus_error() -> None:
         (">", "anything.at.all", True),
     ],
 )
-def test_matches_when_given_nats_patterns_behaves_like_nats(pattern: str, topic: str, expected: bool) -> None:
+def test_matches_when_given_nats_patterns_behaves_like_nats(
+    pattern: str, topic: str, expected: bool
+) -> None:
     assert topics.matches(pattern, topic) is expected
 
 
@@ -45,5 +47,9 @@ def test_validate_pattern_when_gt_not_last_raises() -> None:
 
 def test_topic_for_when_given_events_routes_by_type() -> None:
     assert topics.topic_for(Signal("s", "BTCUSDT", 0, 1.0)) == "sig.s.BTCUSDT"
-    assert topics.topic_for(SubmitOrder("t", "sim", "X", 0, "t-1", "buy", "market", 1.0)) == "cmd.sim"
-    assert topics.topic_for(Fill("t", "sim", "X", 0, "t-1", "buy", 1.0, 1.0, 0.0, "taker")) == "exec.t"
+    assert (
+        topics.topic_for(SubmitOrder("t", "sim", "X", 0, "t-1", "buy", "market", 1.0)) == "cmd.sim"
+    )
+    assert (
+        topics.topic_for(Fill("t", "sim", "X", 0, "t-1", "buy", 1.0, 1.0, 0.0, "taker")) == "exec.t"
+    )

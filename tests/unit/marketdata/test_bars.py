@@ -14,12 +14,16 @@ T0 = 1_746_373_020_000  # 2025-05-04 15:37 UTC
 
 
 def _write(path: Path, rows: int = 5, **changes: object) -> Path:
-    df = pd.DataFrame({
-        "open_time": [T0 + 60_000 * i for i in range(rows)],
-        "open": [1.0 + i for i in range(rows)], "high": [2.0 + i for i in range(rows)],
-        "low": [0.5 + i for i in range(rows)], "close": [1.5 + i for i in range(rows)],
-        "volume": [10.0] * rows,
-    })
+    df = pd.DataFrame(
+        {
+            "open_time": [T0 + 60_000 * i for i in range(rows)],
+            "open": [1.0 + i for i in range(rows)],
+            "high": [2.0 + i for i in range(rows)],
+            "low": [0.5 + i for i in range(rows)],
+            "close": [1.5 + i for i in range(rows)],
+            "volume": [10.0] * rows,
+        }
+    )
     for k, v in changes.items():
         if v is None:
             df = df.drop(columns=[k])
@@ -61,7 +65,9 @@ def test_load_when_unsorted_names_the_row(tmp_path: Path) -> None:
 
 def test_load_when_duplicated_names_both_rows(tmp_path: Path) -> None:
     times = [T0, T0 + 60_000, T0 + 60_000, T0 + 120_000, T0 + 180_000]
-    with pytest.raises(DataError, match=f"duplicated bar: open_time {T0 + 60_000} appears at rows 1 and 2"):
+    with pytest.raises(
+        DataError, match=f"duplicated bar: open_time {T0 + 60_000} appears at rows 1 and 2"
+    ):
         load_bars(_write(tmp_path / "X.parquet", open_time=times))
 
 
@@ -78,7 +84,7 @@ def test_load_when_price_missing_names_column_and_row(tmp_path: Path) -> None:
 
 def test_load_when_symbol_not_in_folder_lists_available(tmp_path: Path) -> None:
     _write(tmp_path / "AAAUSDT.parquet")
-    with pytest.raises(DataError, match="DOGEUSDT not found .* available: AAAUSDT"):
+    with pytest.raises(DataError, match=r"DOGEUSDT not found .* available: AAAUSDT"):
         load_bars(tmp_path, ["DOGEUSDT"])
 
 

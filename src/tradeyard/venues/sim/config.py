@@ -47,7 +47,8 @@ class SimVenueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     maker_fee: _Rate = 0.0002
     """Fee rate on the notional of fills that rested in the book (passive limit orders)."""
     taker_fee: _Rate = 0.0005
-    """Fee rate on the notional of fills that took liquidity (market, stop, take-profit, marketable limit)."""
+    """Fee rate on the notional of fills that took liquidity (market, stop, take-profit,
+    marketable limit)."""
     starting_balance: _Pos = 10_000.0
     """USDT deposited by `open_account` when no balance is given."""
     default_leverage: _Pos = 1.0

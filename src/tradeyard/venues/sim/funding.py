@@ -12,6 +12,7 @@ and mark the close of that bar (a long pays when rate > 0, a short receives).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -33,7 +34,7 @@ class FundingSchedule:
         self._pos: dict[str, int] = {}
         for symbol, seq in (rates or {}).items():
             items = sorted((int(t), float(r)) for t, r in seq)
-            for (t0, _), (t1, _) in zip(items, items[1:], strict=False):
+            for (t0, _), (t1, _) in itertools.pairwise(items):
                 if t0 == t1:
                     raise DataError(
                         f"funding rates for {symbol}: two settlements at {t0} ms; "

@@ -29,6 +29,7 @@ from tradeyard.events import Bar, OrderStatus
 from tradeyard.venues.sim.fees import Liquidity
 from tradeyard.venues.sim.fill_model import FillModel
 from tradeyard.venues.sim.orders import OPEN_STATUSES, OrderBook, SimOrder
+from tradeyard.venues.sim.validation import fmt_num
 
 __all__ = ["REDUCE_ONLY_REASON", "BarMatcher", "MatchSink", "hit_price"]
 
@@ -46,7 +47,9 @@ class MatchSink(Protocol):
         """None if a fill of `qty` at `price` can be margined now, else the rejection reason."""
         ...
 
-    def fill(self, order: SimOrder, qty: float, price: float, liquidity: Liquidity, ts: int) -> None:
+    def fill(
+        self, order: SimOrder, qty: float, price: float, liquidity: Liquidity, ts: int
+    ) -> None:
         """Book a fill and report it (the order is closed when fully filled)."""
         ...
 
@@ -86,7 +89,10 @@ class BarMatcher:
 
     # -- phase 1: the open ---------------------------------------------------------------------
     def _at_open(self, book: OrderBook, bar: Bar, sink: MatchSink) -> None:
-        queue = [o for o in book.orders.values() if o.active and o.at_open and not o.fresh]
+        start = bar.open_time
+        queue = [
+            o for o in book.orders.values() if o.active and o.at_open and o.not_before <= start
+        ]
         opn = bar.open
         ts = bar.open_time
         i = 0
@@ -116,7 +122,8 @@ class BarMatcher:
                         continue
                     kids = self._execute(book, order, qty, price, "taker", ts, sink)
                 elif order.time_in_force == "IOC":
-                    sink.close(order, "expired", f"IOC limit not fillable at the open {opn!r}", ts)
+                    reason = f"IOC limit {fmt_num(limit)} not fillable at the open {fmt_num(opn)}"
+                    sink.close(order, "expired", reason, ts)
                     continue
                 else:
                     order.at_open = False  # rests from now on, as a maker order
@@ -127,15 +134,16 @@ class BarMatcher:
 
     # -- phase 2: inside the bar ---------------------------------------------------------------
     def _intrabar(self, book: OrderBook, bar: Bar, sink: MatchSink) -> None:
-        opn, high, low = bar.open, bar.high, bar.low
+        opn, high, low, start = bar.open, bar.high, bar.low, bar.open_time
         # (gap rank, stop rank, distance from ref, sequence) -> order, price, gapped
-        cands: list[tuple[tuple[int, int, float, int], SimOrder, float, bool]] = []
+        cands: list[tuple[_Key, SimOrder, float, bool]] = []
         seq = 0
         for order in book.orders.values():
-            if order.active and not order.at_open and not order.fresh:
+            if order.active and not order.at_open and order.not_before <= start:
                 price = hit_price(order, opn, high, low)
                 if price is not None:
-                    cands.append((_key(order, price, opn, price == opn, seq), order, price, price == opn))
+                    gap = price == opn
+                    cands.append((_key(order, price, opn, gap, seq), order, price, gap))
                     seq += 1
         if not cands:
             return
@@ -180,7 +188,7 @@ class BarMatcher:
     # -- shared ------------------------------------------------------------------------------
     @staticmethod
     def _fillable(order: SimOrder, sink: MatchSink, ts: int) -> float:
-        """The qty that may fill now: all of it, or for reduce-only only what closes (0: canceled)."""
+        """The qty that may fill now: all, or for reduce-only what closes (0: canceled)."""
         qty = order.remaining
         if not order.reduce_only:
             return qty
@@ -217,11 +225,13 @@ class BarMatcher:
         return kids
 
 
-def _key(
-    order: SimOrder, price: float, ref: float, gapped: bool, seq: int
-) -> tuple[int, int, float, int]:
+_Key = tuple[int, int, float, int]
+
+
+def _key(order: SimOrder, price: float, ref: float, gapped: bool, seq: int) -> _Key:
+    """Sort key of a triggered order: gaps at the open first, then stops, then nearest first."""
     return (0 if gapped else 1, 0 if order.order_type == "stop" else 1, abs(price - ref), seq)
 
 
-def _first(item: tuple[tuple[int, int, float, int], SimOrder, float, bool]) -> tuple[int, int, float, int]:
+def _first(item: tuple[_Key, SimOrder, float, bool]) -> _Key:
     return item[0]

@@ -7,16 +7,32 @@ insertion order, which makes matching deterministic: earlier orders are consider
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from tradeyard.events import OrderType, Side, SubmitOrder
+from tradeyard.events import OrderStatus, OrderType, Side, SubmitOrder
 
 if TYPE_CHECKING:
     from tradeyard.venues.sim.account import Account
 
-__all__ = ["OPEN_STATUSES", "OrderBook", "SimOrder"]
+__all__ = ["ALWAYS", "OPEN_STATUSES", "ClosedOrder", "OrderBook", "SimOrder"]
 
 OPEN_STATUSES = frozenset(("new", "partially_filled"))
+ALWAYS = -(2**62)
+"""`SimOrder.not_before` of an order that may match any bar."""
+
+
+class ClosedOrder(NamedTuple):
+    """What the venue remembers of a closed order.
+
+    Enough for duplicate ids, late children of a filled parent and cancel rejections, at a
+    fraction of a live order's memory (a long backtest closes millions of orders).
+    """
+
+    status: OrderStatus
+    symbol: str
+    side: Side
+    order_type: OrderType
+    qty: float
 
 
 class SimOrder:
@@ -27,19 +43,21 @@ class SimOrder:
     rises to `level` (buy stop, sell take-profit, sell limit), False when it falls to it.
     `at_open` orders are handled at the next bar's open (market orders, limits that were
     marketable when placed, IOC limits). `active` is False for bracket children whose parent has
-    not filled yet.
+    not filled yet. Orders that arrive while a bar is being matched (a trader reacting to a
+    fill) get `not_before` = that bar's close + 1, so no bar of the same period can fill them.
     """
 
     __slots__ = (
         "account",
+        "active",
         "at_open",
         "avg_price",
         "client_order_id",
         "filled_qty",
-        "fresh",
         "is_buy",
         "level",
         "leverage",
+        "not_before",
         "oco_group",
         "order_type",
         "parent_id",
@@ -81,8 +99,8 @@ class SimOrder:
         self.avg_price: float | None = None
         self.reserved = 0.0
         self.active = cmd.parent_id is None
-        self.fresh = False
-        """True while the bar during which the order was submitted is still being matched."""
+        self.not_before = ALWAYS
+        """Bars opening before this time do not match the order (see `SimVenue._submit`)."""
         self.at_open = cmd.order_type == "market"
         if cmd.order_type == "limit":
             self.level = cmd.price if cmd.price is not None else 0.0

@@ -14,6 +14,7 @@ from tradeyard.events.instrument import InstrumentSpec
 __all__ = [
     "filter_reason",
     "fmt_num",
+    "freed_margin",
     "increasing_qty",
     "margin_reason",
     "reference_price",
@@ -33,7 +34,7 @@ def fmt_num(x: float) -> str:
 
 
 def reference_price(cmd: SubmitOrder, last_close: float | None) -> float | None:
-    """The price an order is sized and margined at: its limit / trigger price, else the last close."""
+    """The price an order is sized and margined at: limit / trigger price, else the last close."""
     if cmd.order_type == "limit":
         return cmd.price
     if cmd.order_type == "market":
@@ -105,6 +106,17 @@ def increasing_qty(position_qty: float, signed_qty: float) -> float:
     if position_qty == 0.0 or (position_qty > 0.0) == (signed_qty > 0.0):
         return abs(signed_qty)
     return max(0.0, round(abs(signed_qty) - abs(position_qty), 12))
+
+
+def freed_margin(position_qty: float, position_margin: float, signed_qty: float) -> float:
+    """The position margin an order releases by closing (part of) the position.
+
+    A reversal (long 1 → short 1 with one sell of 2) needs margin only for the new side, and
+    closing the old side frees the old side's margin to pay for it.
+    """
+    if position_qty == 0.0 or (position_qty > 0.0) == (signed_qty > 0.0):
+        return 0.0
+    return position_margin * min(1.0, abs(signed_qty) / abs(position_qty))
 
 
 def margin_reason(
