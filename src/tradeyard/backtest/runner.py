@@ -21,6 +21,7 @@ from tradeyard.bus import InProcessBus
 from tradeyard.config import BacktestConfig, build_params
 from tradeyard.errors import ConfigError
 from tradeyard.events import InstrumentSpec
+from tradeyard.events.topics import topic_for
 from tradeyard.marketdata import (
     BarSeries,
     bundled_bars_dir,
@@ -78,7 +79,7 @@ def run_backtest(
     venue = SimVenue(venue_cfg, bus.publish, funding=funding or None)
 
     def emitter(bot_id: str) -> BotContext:
-        ctx = BotContext(bot_id, lambda e: bus.publish(_topic(e), e), seed=cfg.seed)
+        ctx = BotContext(bot_id, lambda e: bus.publish(topic_for(e), e), seed=cfg.seed)
         return ctx
 
     strategy_bots: list[StrategyBot] = []
@@ -121,12 +122,6 @@ def run_backtest(
         followed = [b for b in strategy_bots if b.bot_id in first.follows]
         results[0].charts = build_charts(bars, followed, results[0].trades)
     return results
-
-
-def _topic(event: object) -> str:
-    from tradeyard.events.topics import topic_for
-
-    return topic_for(event)
 
 
 def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> BacktestResult:

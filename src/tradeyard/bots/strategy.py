@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
+from tradeyard.errors import ConfigError
 from tradeyard.events import Bar, Signal
 
 __all__ = ["BoundIndicator", "IndicatorLike", "Strategy"]
@@ -44,11 +45,13 @@ class IndicatorLike(Protocol):
 
 
 class BoundIndicator(msgspec.Struct):
-    """An indicator fed from bar fields; `plot` maps chart labels to its output names."""
+    """An indicator fed from bar fields of one interval; `plot` maps chart labels to outputs."""
 
     indicator: Any
     fields: tuple[str, ...]
     plot: dict[str, str]
+    interval: str | None = None
+    """None: the strategy's trading interval."""
 
 
 class _Emitter(Protocol):
@@ -65,12 +68,18 @@ class Strategy(Generic[P]):
     Params: ClassVar[type[msgspec.Struct]]
     """Frozen msgspec Struct of the strategy's tunables: defaults, constraints, one doc line each."""
     interval: ClassVar[str] = "1m"
-    """Bar interval the strategy trades on."""
+    """Bar interval the strategy trades on (the bot may override it per deployment)."""
+    extra_intervals: ClassVar[tuple[str, ...]] = ()
+    """Other intervals of the same symbol the strategy also reads, e.g. ("1d",). Their bars
+    reach `on_bar` too (check `bar.interval`), right after the trading-interval bar that closes them."""
 
-    def __init__(self, params: P, symbol: str, bot_id: str, ctx: _Emitter) -> None:
+    def __init__(
+        self, params: P, symbol: str, bot_id: str, ctx: _Emitter, interval: str | None = None
+    ) -> None:
         self.params = params
         self.symbol = symbol
         self.bot_id = bot_id
+        self.trading_interval = interval or type(self).interval
         self._ctx = ctx
         self._bound: list[BoundIndicator] = []
         self.target = 0.0
@@ -96,18 +105,28 @@ class Strategy(Generic[P]):
         *,
         fields: tuple[str, ...] | None = None,
         plot: str | dict[str, str] | None = None,
+        interval: str | None = None,
     ) -> I:
         """Feed `ind` every bar from `fields` (default: the indicator's own `inputs`).
 
-        `plot` names the output(s) to draw on the price chart: a label for the main output, or a
-        {label: output_name} mapping.
+        `interval` picks which bars feed it (default: the trading interval; another one must be
+        listed in `extra_intervals`). `plot` names the output(s) to draw on the price chart: a
+        label for the main output, or a {label: output_name} mapping.
         """
         use = tuple(fields) if fields is not None else tuple(ind.inputs)
         if isinstance(plot, str):
             plot_map = {plot: ind.outputs[0]}
         else:
             plot_map = dict(plot or {})
-        self._bound.append(BoundIndicator(ind, use, plot_map))
+        if interval == self.trading_interval:
+            interval = None
+        if interval is not None and interval not in self.extra_intervals:
+            raise ConfigError(
+                f"indicator on interval {interval!r} but {type(self).__name__}.extra_intervals is "
+                f"{self.extra_intervals!r}: add {interval!r} to extra_intervals",
+                where=f"strategy {self.bot_id}",
+            )
+        self._bound.append(BoundIndicator(ind, use, plot_map if interval is None else {}, interval))
         return ind
 
     def go_long(

@@ -29,30 +29,28 @@ __all__ = ["StrategyBot"]
 class _SymbolRunner:
     """Feeds one symbol's bars to its strategy instance (the per-bar hot path)."""
 
-    __slots__ = ("bot", "ctx", "cursor", "feeds", "inst", "open_times", "setters")
+    __slots__ = ("bot", "ctx", "cursor", "extra_feeds", "feeds", "inst", "open_times", "setters")
 
     def __init__(self, bot: StrategyBot, inst: Strategy[Any]) -> None:
         self.bot = bot
         self.ctx = bot.ctx
         self.inst = inst
         self.feeds: list[tuple[Any, tuple[str, ...]]] = []
+        self.extra_feeds: dict[str, list[tuple[Any, tuple[str, ...]]]] = {}
         self.open_times: list[int] | None = None
         self.setters: list[tuple[Any, str, list[float]]] = []
         self.cursor = 0
 
-    def on_message(self, topic: str, bar: Event) -> None:
-        if type(bar) is not Bar or not bar.closed:  # type: ignore[attr-defined]
+    def on_message(self, topic: str, bar: Bar) -> None:
+        if not bar.closed:
             return
-        self.ctx.now = bar.close_time  # type: ignore[attr-defined]
-        times = self.open_times
-        if times is not None:
+        self.ctx.now = bar.close_time
+        if self.open_times is not None:
+            # Primed: hand out precomputed outputs. The first bar of the chunk is checked here,
+            # the count at `unprime`; the engine delivers exactly the primed bars in between.
             i = self.cursor
-            if i >= len(times) or times[i] != bar.open_time:  # type: ignore[attr-defined]
-                raise StrategyError(
-                    f"bot {self.bot.bot_id!r}: bar {self.inst.symbol} open_time="
-                    f"{bar.open_time} does not match the primed chunk; prime() must be "  # type: ignore[attr-defined]
-                    "given exactly the bars that follow"
-                )
+            if i == 0 and self.open_times[0] != bar.open_time:
+                self._mismatch(bar)
             self.cursor = i + 1
             for ind, name, values in self.setters:
                 setattr(ind, name, values[i])
@@ -60,9 +58,25 @@ class _SymbolRunner:
             for ind, fields in self.feeds:
                 ind.update(*[getattr(bar, f) for f in fields])
         inst = self.inst
-        inst.last_close = bar.close  # type: ignore[attr-defined]
+        inst.last_close = bar.close
         if not self.bot.paused:
-            inst.on_bar(bar)  # type: ignore[arg-type]
+            inst.on_bar(bar)
+
+    def on_extra_message(self, topic: str, bar: Bar) -> None:
+        """A bar of one of the strategy's extra intervals (always streamed, never primed)."""
+        if not bar.closed:
+            return
+        self.ctx.now = bar.close_time
+        for ind, fields in self.extra_feeds.get(bar.interval, ()):
+            ind.update(*[getattr(bar, f) for f in fields])
+        if not self.bot.paused:
+            self.inst.on_bar(bar)
+
+    def _mismatch(self, bar: Bar) -> None:
+        raise StrategyError(
+            f"bot {self.bot.bot_id!r}: bar {self.inst.symbol} open_time={bar.open_time} does not "
+            "match the primed chunk; prime() must be given exactly the bars that follow"
+        )
 
     def prime(self, columns: Mapping[str, np.ndarray]) -> None:
         setters: list[tuple[Any, str, list[float]]] = []
@@ -78,7 +92,8 @@ class _SymbolRunner:
         if self.open_times is not None and self.cursor != len(self.open_times):
             raise StrategyError(
                 f"bot {self.bot.bot_id!r}: {self.inst.symbol} was primed with "
-                f"{len(self.open_times)} bars but received {self.cursor}"
+                f"{len(self.open_times)} bars but received {self.cursor}; prime() must be given "
+                "exactly the bars that follow"
             )
         self.open_times = None
         self.setters = []
@@ -101,10 +116,11 @@ class StrategyBot(Bot):
         self.params = params
         self.venue = venue
         self.interval = interval or strategy_cls.interval
+        self.extra_intervals = tuple(i for i in strategy_cls.extra_intervals if i != self.interval)
         self.instances: dict[str, Strategy[Any]] = {}
         self._runners: dict[str, _SymbolRunner] = {}
         for symbol in symbols:
-            inst = strategy_cls(params, symbol, ctx.bot_id, ctx)
+            inst = strategy_cls(params, symbol, ctx.bot_id, ctx, self.interval)
             self.instances[symbol] = inst
             self._runners[symbol] = _SymbolRunner(self, inst)
 
@@ -124,13 +140,23 @@ class StrategyBot(Bot):
     def on_start(self) -> None:
         for runner in self._runners.values():
             runner.inst.on_start()
-            runner.feeds = [(b.indicator, b.fields) for b in runner.inst._bound]
+            runner.feeds = [
+                (b.indicator, b.fields) for b in runner.inst._bound if b.interval is None
+            ]
+            for b in runner.inst._bound:
+                if b.interval is not None:
+                    runner.extra_feeds.setdefault(b.interval, []).append((b.indicator, b.fields))
 
     def on_bar(self, bar: Bar) -> None:
         """Feed one bar by hand (tests, tools); the runtime binds bar topics to the runners."""
         runner = self._runners.get(bar.symbol)
-        if runner is not None:
-            runner.on_message(topics.bar(self.venue, bar.symbol, bar.interval), bar)
+        if runner is None:
+            return
+        topic = topics.bar(self.venue, bar.symbol, bar.interval)
+        if bar.interval == self.interval:
+            runner.on_message(topic, bar)
+        elif bar.interval in self.extra_intervals:
+            runner.on_extra_message(topic, bar)
 
     def prime(self, symbol: str, columns: Mapping[str, np.ndarray]) -> None:
         """Precompute the bound indicators of `symbol` over the next chunk of bars.

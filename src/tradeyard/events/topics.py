@@ -7,6 +7,10 @@ rest (only as the last token).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
 from tradeyard.errors import BusError
 
 __all__ = [
@@ -35,6 +39,7 @@ def _token(name: str, value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=65_536)
 def market_data(venue: str, symbol: str, kind: str) -> str:
     return f"md.{_token('venue', venue)}.{_token('symbol', symbol)}.{_token('kind', kind)}"
 
@@ -56,18 +61,22 @@ def funding(venue: str, symbol: str) -> str:
     return market_data(venue, symbol, "funding")
 
 
+@lru_cache(maxsize=65_536)
 def signal(strategy: str, symbol: str) -> str:
     return f"sig.{_token('strategy', strategy)}.{_token('symbol', symbol)}"
 
 
+@lru_cache(maxsize=65_536)
 def command(venue: str) -> str:
     return f"cmd.{_token('venue', venue)}"
 
 
+@lru_cache(maxsize=65_536)
 def execution(trader: str) -> str:
     return f"exec.{_token('trader', trader)}"
 
 
+@lru_cache(maxsize=65_536)
 def control(bot: str) -> str:
     return f"ctl.{_token('bot', bot)}"
 
@@ -107,22 +116,37 @@ def matches(pattern: str, topic: str) -> bool:
 
 def topic_for(event: object) -> str:
     """The topic an event is published on when a bot emits it."""
+    route = _ROUTES.get(type(event))
+    if route is None:
+        _build_routes()
+        route = _ROUTES.get(type(event))
+        if route is None:
+            raise BusError(
+                f"no topic for {type(event).__name__}: expected one of the tradeyard events"
+            )
+    return route(event)
+
+
+_ROUTES: dict[type, Callable[[Any], str]] = {}
+
+
+def _build_routes() -> None:
+    # Built lazily: _events imports nothing from here, and this keeps the import graph one-way.
     from tradeyard.events import _events as ev
 
-    if isinstance(event, ev.Signal):
-        return signal(event.strategy, event.symbol)
-    if isinstance(event, ev.SubmitOrder | ev.CancelOrder):
-        return command(event.venue)
-    if isinstance(event, ev.OrderUpdate | ev.Fill | ev.PositionUpdate | ev.BalanceUpdate):
-        return execution(event.trader)
-    if isinstance(event, ev.Control):
-        return control(event.bot)
-    if isinstance(event, ev.Bar):
-        return bar(event.venue, event.symbol, event.interval)
-    if isinstance(event, ev.MarkPrice):
-        return mark_price(event.venue, event.symbol)
-    if isinstance(event, ev.Trade):
-        return trade(event.venue, event.symbol)
-    if isinstance(event, ev.FundingRate):
-        return funding(event.venue, event.symbol)
-    raise BusError(f"no topic for {type(event).__name__}: expected one of the tradeyard events")
+    _ROUTES.update(
+        {
+            ev.Signal: lambda e: signal(e.strategy, e.symbol),
+            ev.SubmitOrder: lambda e: command(e.venue),
+            ev.CancelOrder: lambda e: command(e.venue),
+            ev.OrderUpdate: lambda e: execution(e.trader),
+            ev.Fill: lambda e: execution(e.trader),
+            ev.PositionUpdate: lambda e: execution(e.trader),
+            ev.BalanceUpdate: lambda e: execution(e.trader),
+            ev.Control: lambda e: control(e.bot),
+            ev.Bar: lambda e: bar(e.venue, e.symbol, e.interval),
+            ev.MarkPrice: lambda e: mark_price(e.venue, e.symbol),
+            ev.Trade: lambda e: trade(e.venue, e.symbol),
+            ev.FundingRate: lambda e: funding(e.venue, e.symbol),
+        }
+    )
