@@ -21,7 +21,7 @@ import numpy as np
 
 from tradeyard.backtest.merge import merged_chunks
 from tradeyard.backtest.recorder import Recorder
-from tradeyard.bots import StrategyBot, Trader
+from tradeyard.bots import Bot, StrategyBot, Trader
 from tradeyard.bus import InProcessBus
 from tradeyard.events import Bar, topics
 from tradeyard.marketdata import BarSeries
@@ -52,12 +52,15 @@ class BacktestEngine:
         chunk_size: int = 65_536,
         prime: bool = True,
         progress: Callable[[int], None] | None = None,
+        feeds: Sequence[Bot] = (),
     ) -> None:
         self.bus = bus
         self.venue = venue
         self.bars = list(bars)
         self.strategies = list(strategies)
         self.traders = list(traders)
+        self.feeds = list(feeds)
+        """Data-side bots (bar aggregators) subscribed before the strategies."""
         self.chunk_size = chunk_size
         self.prime = prime
         self.progress = progress
@@ -69,13 +72,18 @@ class BacktestEngine:
         bus.subscribe("cmd.>", self.recorder.on_event)
         bus.subscribe("exec.>", self.recorder.on_event)
         bus.subscribe(topics.command(venue.name), venue.on_command)
-        for bot in [*self.strategies, *self.traders]:
+        bots: list[Bot] = [*self.feeds, *self.strategies, *self.traders]
+        for bot in bots:
             for pattern, handler in bot.handlers():
                 bus.subscribe(pattern, handler)
         for trader in self.traders:
             venue.open_account(trader.bot_id)
-        for bot in [*self.strategies, *self.traders]:
+        for bot in bots:
             bot.on_start()
+        interval = self.bars[0].interval if self.bars else "1m"
+        # Only bots trading the data's own interval can take precomputed indicator chunks;
+        # bots on aggregated bars (5m, 1d, ...) update their indicators bar by bar.
+        primed = [b for b in self.strategies if self.prime and b.interval == interval]
 
         trader_ids = [t.bot_id for t in self.traders]
         accounts = [venue.account(t) for t in trader_ids]
@@ -84,7 +92,6 @@ class BacktestEngine:
         curves: list[list[float]] = [[] for _ in trader_ids]
         exposed = [0] * len(trader_ids)
         sampled = list(zip(accounts, curves, range(len(accounts)), strict=True))
-        interval = self.bars[0].interval if self.bars else "1m"
         vname = venue.name
         handlers = {
             s.symbol: bus.handlers(topics.bar(vname, s.symbol, interval)) for s in self.bars
@@ -96,8 +103,8 @@ class BacktestEngine:
         drain = bus.drain
         try:
             for chunk in merged_chunks(self.bars, self.chunk_size):
-                if self.prime:
-                    self._prime(chunk.per_symbol)
+                if primed:
+                    self._prime(primed, chunk.per_symbol)
                 sym, ot, ct = chunk.symbol, chunk.open_time, chunk.close_time
                 o, h, lo, c, v, last = (
                     chunk.open,
@@ -124,15 +131,14 @@ class BacktestEngine:
                             curve.append(acct.equity)
                             if acct.n_open_positions:
                                 exposed[i] += 1
-                if self.prime:
-                    for bot in self.strategies:
-                        bot.unprime()
+                for bot in primed:
+                    bot.unprime()
                 self.bars_processed += len(sym)
                 if self.progress is not None:
                     self.progress(len(sym))
         finally:
             bus.release()
-        for bot in [*self.strategies, *self.traders]:
+        for bot in bots:
             bot.on_stop()
 
         n = max(len(times), 1)
@@ -150,8 +156,8 @@ class BacktestEngine:
             for i, t in enumerate(trader_ids)
         }
 
-    def _prime(self, per_symbol: dict[str, BarSeries]) -> None:
-        for bot in self.strategies:
+    def _prime(self, bots: list[StrategyBot], per_symbol: dict[str, BarSeries]) -> None:
+        for bot in bots:
             for symbol, part in per_symbol.items():
                 bot.prime(
                     symbol,

@@ -17,12 +17,14 @@ from tradeyard.backtest.metrics import compute_metrics
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.backtest.results import BacktestResult, EquityCurve
 from tradeyard.bots import BotContext, StrategyBot, Trader
+from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bus import InProcessBus
 from tradeyard.config import BacktestConfig, build_params
 from tradeyard.errors import ConfigError
 from tradeyard.events import InstrumentSpec
 from tradeyard.events.topics import topic_for
 from tradeyard.marketdata import (
+    INTERVAL_MS,
     BarSeries,
     bundled_bars_dir,
     bundled_funding_dir,
@@ -83,6 +85,7 @@ def run_backtest(
         return ctx
 
     strategy_bots: list[StrategyBot] = []
+    data_interval = bars[0].interval
     for i, s in enumerate(cfg.strategies):
         syms = s.symbols or symbols
         missing = [x for x in syms if x not in symbols]
@@ -92,16 +95,21 @@ def run_backtest(
                 where=f"strategies[{i}].symbols",
             )
         params = build_params(s.strategy, s.params, where=f"strategies[{i}]")
-        strategy_bots.append(
-            StrategyBot(
-                emitter(s.id),
-                get_strategy(s.strategy),
-                params,
-                syms,
-                venue=cfg.venue.name,
-                interval=bars[0].interval,
-            )
+        cls = get_strategy(s.strategy)
+        bot = StrategyBot(
+            emitter(s.id),
+            cls,
+            params,
+            syms,
+            venue=cfg.venue.name,
+            interval=s.interval or cls.interval,
         )
+        for iv in bot.intervals():
+            check_aggregatable(data_interval, iv, where=f"strategies[{i}].interval")
+        strategy_bots.append(bot)
+    feeds = aggregator_bots(
+        strategy_bots, data_interval, cfg.venue.name, cfg.data.day_offset_hours * 3_600_000, emitter
+    )
     # Traders round to the same filters the venue enforces (its defaults where none are given).
     instruments: dict[str, InstrumentSpec] = {
         sym: venue_cfg.instrument(sym) or default_instrument(sym) for sym in symbols
@@ -111,7 +119,14 @@ def run_backtest(
         for t in cfg.traders
     ]
     engine = BacktestEngine(
-        bus, venue, bars, strategy_bots, traders, chunk_size=chunk_size, progress=progress
+        bus,
+        venue,
+        bars,
+        strategy_bots,
+        traders,
+        chunk_size=chunk_size,
+        progress=progress,
+        feeds=feeds,
     )
     runs = engine.run()
     results = [
@@ -122,6 +137,55 @@ def run_backtest(
         followed = [b for b in strategy_bots if b.bot_id in first.follows]
         results[0].charts = build_charts(bars, followed, results[0].trades)
     return results
+
+
+def check_aggregatable(data_interval: str, interval: str, where: str) -> None:
+    """A strategy's interval must be the data's or a multiple of it that we aggregate to."""
+    if interval not in INTERVAL_MS:
+        raise ConfigError(
+            f"unknown interval {interval!r}: expected one of {', '.join(INTERVAL_MS)}", where=where
+        )
+    if interval == data_interval:
+        return
+    src, dst = INTERVAL_MS[data_interval], INTERVAL_MS[interval]
+    if dst < src or dst % src:
+        raise ConfigError(
+            f"a strategy reads {interval} bars but the data is {data_interval}: give data at "
+            f"{interval} or finer (bars are aggregated up, never split)",
+            where=where,
+        )
+
+
+def aggregator_bots(
+    bots: list[StrategyBot],
+    data_interval: str,
+    venue: str,
+    day_offset_ms: int,
+    make_ctx: Callable[[str], BotContext],
+) -> list[AggregatorBot]:
+    """One aggregator for the symbols and coarser intervals the strategies read."""
+    wanted: dict[str, set[str]] = {}
+    for bot in bots:
+        for iv in bot.intervals():
+            if iv != data_interval:
+                for symbol in bot.instances:
+                    wanted.setdefault(symbol, set()).add(iv)
+    if not wanted:
+        return []
+    by_targets: dict[tuple[str, ...], list[str]] = {}
+    for symbol, ivs in wanted.items():
+        by_targets.setdefault(tuple(sorted(ivs, key=INTERVAL_MS.__getitem__)), []).append(symbol)
+    return [
+        AggregatorBot(
+            make_ctx(f"agg{k}"),
+            venue,
+            symbols,
+            data_interval,
+            list(targets),
+            day_offset_ms=day_offset_ms % INTERVAL_MS["1d"],
+        )
+        for k, (targets, symbols) in enumerate(by_targets.items())
+    ]
 
 
 def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> BacktestResult:

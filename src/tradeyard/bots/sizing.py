@@ -1,7 +1,11 @@
-"""How big a trader's full position (target = ±1) is on one symbol.
+"""How big a trader's full position (target = ±1) is on one symbol, and what may be sent.
 
 Each mode answers one question: "for a signal at `price`, how many contracts is 100 %?"
 The config picks a mode by its `mode` field, e.g. `sizing = {mode = "equity_fraction", fraction = 0.5}`.
+(A trader with an `allocation` sizes from that instead: see `tradeyard.bots.allocation`.)
+
+The free functions at the end are the trader's model of the venue's margin rule, used to shrink
+an order the account could not margin instead of sending it to be rejected.
 """
 
 from __future__ import annotations
@@ -10,7 +14,15 @@ from typing import Annotated, Literal
 
 import msgspec
 
-__all__ = ["EquityFraction", "FixedNotional", "FixedQuantity", "Sizing"]
+__all__ = [
+    "EquityFraction",
+    "FixedNotional",
+    "FixedQuantity",
+    "Sizing",
+    "increasing_part",
+    "margin_needed",
+    "max_increase",
+]
 
 _Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 
@@ -55,3 +67,36 @@ class EquityFraction(
 
 Sizing = FixedQuantity | FixedNotional | EquityFraction
 SizingMode = Literal["fixed_quantity", "fixed_notional", "equity_fraction"]
+
+
+# -- what may be sent: the trader's model of the venue's margin rule -------------------------
+def increasing_part(current: float, delta: float) -> float:
+    """The part of an order of signed `delta` that opens or adds exposure (the rest closes).
+
+    Long 1, sell 3 → 1 closes the long and 2 open a short: the increasing part is 2.
+    """
+    if current == 0.0 or (current > 0.0) == (delta > 0.0):
+        return abs(delta)
+    return max(0.0, round(abs(delta) - abs(current), 12))
+
+
+def margin_needed(
+    increase: float, order_qty: float, price: float, leverage: float, fee_rate: float
+) -> float:
+    """Initial margin of the increasing part plus the taker fee on the whole order (USDT).
+
+    This is what the venue reserves when it accepts the order.
+    """
+    return increase * price / leverage + fee_rate * order_qty * price
+
+
+def max_increase(
+    room: float, closing_qty: float, price: float, leverage: float, fee_rate: float
+) -> float:
+    """The largest increasing part an order may carry when `room` USDT can be margined.
+
+    Solves `inc × price / leverage + fee × (closing + inc) × price ≤ room` for `inc`; the
+    closing part costs only its fee.
+    """
+    per_unit = price / leverage + fee_rate * price
+    return max(0.0, (room - fee_rate * closing_qty * price) / per_unit)

@@ -29,7 +29,7 @@ __all__ = ["StrategyBot"]
 class _SymbolRunner:
     """Feeds one symbol's bars to its strategy instance (the per-bar hot path)."""
 
-    __slots__ = ("bot", "ctx", "cursor", "extra_feeds", "feeds", "inst", "open_times", "setters")
+    __slots__ = ("assign", "bot", "ctx", "cursor", "extra_feeds", "feeds", "inst", "open_times")
 
     def __init__(self, bot: StrategyBot, inst: Strategy[Any]) -> None:
         self.bot = bot
@@ -38,7 +38,7 @@ class _SymbolRunner:
         self.feeds: list[tuple[Any, tuple[str, ...]]] = []
         self.extra_feeds: dict[str, list[tuple[Any, tuple[str, ...]]]] = {}
         self.open_times: list[int] | None = None
-        self.setters: list[tuple[Any, str, list[float]]] = []
+        self.assign: Callable[[int], None] = _assign_nothing
         self.cursor = 0
 
     def on_message(self, topic: str, bar: Bar) -> None:
@@ -52,8 +52,7 @@ class _SymbolRunner:
             if i == 0 and self.open_times[0] != bar.open_time:
                 self._mismatch(bar)
             self.cursor = i + 1
-            for ind, name, values in self.setters:
-                setattr(ind, name, values[i])
+            self.assign(i)
         else:
             for ind, fields in self.feeds:
                 ind.update(*[getattr(bar, f) for f in fields])
@@ -84,7 +83,7 @@ class _SymbolRunner:
             outs = ind.update_many(*[np.asarray(columns[f], dtype=np.float64) for f in fields])
             for name in ind.outputs:
                 setters.append((ind, name, outs[name].tolist()))
-        self.setters = setters
+        self.assign = _compile_assign(setters)
         self.open_times = np.asarray(columns["open_time"]).tolist()
         self.cursor = 0
 
@@ -96,7 +95,32 @@ class _SymbolRunner:
                 "exactly the bars that follow"
             )
         self.open_times = None
-        self.setters = []
+        self.assign = _assign_nothing
+
+
+def _assign_nothing(i: int) -> None:
+    return None
+
+
+def _compile_assign(setters: list[tuple[Any, str, list[float]]]) -> Callable[[int], None]:
+    """One function that sets every primed output for bar `i`: `ind0.value = v0[i]; ...`.
+
+    Generated once per chunk (like dataclasses and namedtuple generate their methods): plain
+    attribute stores cost a fraction of a loop of `setattr` calls, and this runs on every bar.
+    Output names come from the indicators' `outputs` (identifiers), never from user input.
+    """
+    if not setters:
+        return _assign_nothing
+    namespace: dict[str, Any] = {}
+    lines = ["def assign(i):"]
+    for k, (ind, name, values) in enumerate(setters):
+        if not name.isidentifier():
+            raise StrategyError(f"indicator output name {name!r} is not an identifier")
+        namespace[f"ind{k}"] = ind
+        namespace[f"v{k}"] = values
+        lines.append(f"    ind{k}.{name} = v{k}[i]")
+    exec("\n".join(lines), namespace)  # trusted: generated from indicator output names
+    return namespace["assign"]  # type: ignore[no-any-return]
 
 
 class StrategyBot(Bot):
@@ -125,15 +149,18 @@ class StrategyBot(Bot):
             self._runners[symbol] = _SymbolRunner(self, inst)
 
     def subscriptions(self) -> list[str]:
-        subs = [topics.bar(self.venue, s, self.interval) for s in self.instances]
-        subs.append(topics.control(self.bot_id))
-        return subs
+        return [pattern for pattern, _ in self.handlers()]
+
+    def intervals(self) -> tuple[str, ...]:
+        """Every interval this bot reads: the trading one first."""
+        return (self.interval, *self.extra_intervals)
 
     def handlers(self) -> list[tuple[str, Callable[[str, Event], None]]]:
-        pairs: list[tuple[str, Callable[[str, Event], None]]] = [
-            (topics.bar(self.venue, s, self.interval), r.on_message)
-            for s, r in self._runners.items()
-        ]
+        pairs: list[tuple[str, Callable[[str, Event], None]]] = []
+        for s, r in self._runners.items():
+            pairs.append((topics.bar(self.venue, s, self.interval), r.on_message))  # type: ignore[arg-type]
+            for extra in self.extra_intervals:
+                pairs.append((topics.bar(self.venue, s, extra), r.on_extra_message))  # type: ignore[arg-type]
         pairs.append((topics.control(self.bot_id), self.on_event))
         return pairs
 

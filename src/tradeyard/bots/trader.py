@@ -1,39 +1,110 @@
 """Trader: an execution bot. It follows strategies' signals and turns them into orders.
 
 For each symbol the trader combines the targets of the strategies it follows (weighted sum,
-clipped to [-1, 1]), sizes the full position with its `Sizing`, and sends one order for the
-difference between that and what it holds. A signal with `take_profit` / `stop_loss` gets a
-bracket: reduce-only take-profit and stop orders that the venue activates once the entry fills,
-one cancelling the other. Order ids are `<trader id>-<sequence>`, so a replay reproduces them.
+clipped to [-1, 1]) and sends one order for the difference between the position that asks for
+and what it holds. A signal with `take_profit` / `stop_loss` gets a bracket: reduce-only
+take-profit and stop orders that the venue activates once the entry fills, one cancelling the
+other. Order ids are `<trader id>-<sequence>`, so a replay reproduces them.
 
-Its view of positions and balance comes only from the venue's execution events.
+How big a full position (combined target ±1) is:
+
+- with an `allocation` (a basket of `symbols`): `equity × leverage × weight(symbol)`, the
+  weight coming from the allocation mode (equal, fixed fractions, or inverse volatility);
+- without one: the `sizing` mode, for each symbol on its own (the original single-symbol trader).
+
+Equity is the wallet balance the venue last reported (BalanceUpdate): realized PnL counts,
+open positions' unrealized PnL does not, so a winning position does not grow the others.
+
+Then, in this order, the position asked for may only get smaller:
+
+1. `max_symbol_leverage`: |position notional| ≤ cap × equity;
+2. `max_total_leverage`: Σ |notional| over all symbols (open positions and pending entries,
+   at their last known prices) ≤ cap × equity;
+3. rounding down to the instrument's quantity step;
+4. the margin check: what the order adds must be marginable next to every open position and
+   pending order (initial margin at the trader's leverage + the taker fee, as the venue counts
+   it), keeping `margin_buffer` of the wallet free; the order is scaled down, or not sent;
+5. orders below the instrument's minimum quantity / notional are not sent.
+
+An order the venue would reject is not sent: it is recorded as skipped with the reason. Every
+decision is kept in `decisions` (see `SizingDecision`) and summarised in the order's `tag`.
+
+Its view of positions and balance comes only from the venue's execution events. It works only
+on signals and execution reports (rare); with `volatility_scaled` it also takes each closed bar
+of its symbols to keep σ up to date, O(1) per bar.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
+import msgspec
+
+from tradeyard.bots.allocation import Allocation, VolatilityScaled
 from tradeyard.bots.bot import Bot
 from tradeyard.bots.context import BotContext
-from tradeyard.bots.sizing import EquityFraction, Sizing
+from tradeyard.bots.sizing import (
+    EquityFraction,
+    Sizing,
+    increasing_part,
+    margin_needed,
+    max_increase,
+)
+from tradeyard.bots.sizing_record import CapApplied, SizingDecision, explain, order_tag
+from tradeyard.errors import ConfigError
 from tradeyard.events import (
     BalanceUpdate,
+    Bar,
     CancelOrder,
     Control,
+    Event,
     Fill,
     InstrumentSpec,
     OrderUpdate,
+    PositionUpdate,
     Side,
     Signal,
     SubmitOrder,
     topics,
 )
+from tradeyard.indicators import RealizedVolatility
 
 __all__ = ["Trader"]
 
 _FINAL = frozenset({"filled", "canceled", "rejected", "expired"})
+
+
+class _Working:
+    """An order the venue may still fill: what it would add to the position, what it reserves."""
+
+    __slots__ = ("entry", "remaining", "reserved", "side", "symbol")
+
+    def __init__(self, symbol: str, side: Side, qty: float, entry: bool, reserved: float) -> None:
+        self.symbol = symbol
+        self.side = side
+        self.remaining = qty
+        self.entry = entry
+        """False for reduce-only orders: they can only shrink the position."""
+        self.reserved = reserved
+        """Estimated margin + fee the venue holds for it (0 for reduce-only orders)."""
+
+
+class _VolatilityFeed:
+    """Feeds one symbol's closes to its σ: the trader's only per-bar work (O(1))."""
+
+    __slots__ = ("indicator", "prices", "symbol")
+
+    def __init__(self, symbol: str, period: int, prices: dict[str, float]) -> None:
+        self.symbol = symbol
+        self.indicator = RealizedVolatility(period)
+        self.prices = prices
+
+    def on_message(self, topic: str, bar: Bar) -> None:
+        if bar.closed:
+            self.indicator.update(bar.close)
+            self.prices[self.symbol] = bar.close
 
 
 class Trader(Bot):
@@ -48,96 +119,392 @@ class Trader(Bot):
         leverage: float = 1.0,
         instruments: Mapping[str, InstrumentSpec] | None = None,
         on_stop_positions: Literal["keep", "flatten"] = "keep",
+        *,
+        symbols: Sequence[str] = (),
+        allocation: Allocation | None = None,
+        max_symbol_leverage: float | None = None,
+        max_total_leverage: float | None = None,
+        margin_buffer: float = 0.01,
+        taker_fee: float = 0.0005,
+        bar_interval: str = "1m",
     ) -> None:
+        """
+        Args:
+            symbols: the basket: symbols the trader trades (signals on others are skipped).
+                Required with an `allocation`; empty means any symbol a strategy signals.
+            allocation: how equity × leverage is shared between `symbols`; replaces `sizing`.
+            max_symbol_leverage: cap on one position's notional / equity.
+            max_total_leverage: cap on Σ |notional| / equity over all positions.
+            margin_buffer: fraction of the wallet the margin check keeps free (default 1 %). The
+                trader marks positions at the last price it saw (signals, fills; bars only with
+                volatility_scaled) while the venue marks them every bar, and a market order fills
+                at the next open: the buffer absorbs both so the venue does not reject.
+            taker_fee: the venue's taker fee rate; only used to estimate the margin an order needs.
+            bar_interval: interval of the bar topics σ is measured on (volatility_scaled only).
+        """
         super().__init__(ctx)
+        where = f"trader {ctx.bot_id}"
+        if allocation is not None and sizing is not None:
+            raise ConfigError(
+                "give either sizing (each symbol on its own) or allocation (a basket), not both",
+                where=where,
+            )
+        if allocation is not None and not symbols:
+            raise ConfigError(
+                "an allocation shares equity between the trader's symbols: give symbols=[...]",
+                where=where,
+            )
+        for name, cap in (
+            ("max_symbol_leverage", max_symbol_leverage),
+            ("max_total_leverage", max_total_leverage),
+        ):
+            if cap is not None and not (cap > 0.0 and math.isfinite(cap)):
+                raise ConfigError(f"{name} must be a positive number, got {cap!r}", where=where)
+        if not 0.0 <= margin_buffer < 1.0:
+            raise ConfigError(
+                f"margin_buffer must be in [0, 1), got {margin_buffer!r}", where=where
+            )
+        if not (leverage > 0.0 and math.isfinite(leverage)):
+            raise ConfigError(f"leverage must be a positive number, got {leverage!r}", where=where)
         self.venue = venue
         self.follows = dict(follows)
         self.sizing: Sizing = sizing or EquityFraction()
         self.leverage = leverage
         self.instruments = dict(instruments or {})
         self.on_stop_positions = on_stop_positions
+        self.symbols: tuple[str, ...] = tuple(dict.fromkeys(symbols))
+        self.allocation = allocation
+        if allocation is not None:
+            allocation.check(self.symbols, where)
+        self.max_symbol_leverage = max_symbol_leverage
+        self.max_total_leverage = max_total_leverage
+        self.margin_buffer = margin_buffer
+        self.taker_fee = taker_fee
+        self.bar_interval = bar_interval
+
         self.positions: dict[str, float] = {}
         self.wallet = 0.0
         self.open_orders: dict[str, dict[str, SubmitOrder]] = {}
-        self._targets: dict[str, dict[str, float]] = {}
         self.rejections: list[OrderUpdate] = []
+        self.decisions: list[SizingDecision] = []
+        """Why every order was sized as it was, oldest first (see SizingDecision)."""
+        self._targets: dict[str, dict[str, float]] = {}
+        """symbol → strategy → target as signalled (−1..1)."""
+        self._entry: dict[str, float] = {}
+        self._last_price: dict[str, float] = {}
+        """Latest price seen per symbol (signal, fill or bar): marks for caps and margin."""
+        self._working: dict[str, _Working] = {}
+        self._decision_of: dict[str, int] = {}
+        self._feeds: dict[str, _VolatilityFeed] = {}
+        if isinstance(allocation, VolatilityScaled):
+            self._feeds = {
+                s: _VolatilityFeed(s, allocation.period, self._last_price) for s in self.symbols
+            }
 
+    # -- wiring ------------------------------------------------------------------------------
     def subscriptions(self) -> list[str]:
         subs = [f"sig.{name}.>" for name in self.follows]
+        subs += [topics.bar(self.venue, s, self.bar_interval) for s in self._feeds]
         subs += [topics.execution(self.bot_id), topics.control(self.bot_id)]
         return subs
+
+    def handlers(self) -> list[tuple[str, Callable[[str, Event], None]]]:
+        """Bar topics (volatility_scaled only) go straight to their symbol's σ feed."""
+        bars = {topics.bar(self.venue, s, self.bar_interval): f for s, f in self._feeds.items()}
+        return [
+            (p, bars[p].on_message if p in bars else self.on_event)  # type: ignore[misc]
+            for p in self.subscriptions()
+        ]
+
+    def on_bar(self, bar: Bar) -> None:
+        """Feed one bar by hand (tests, tools); the runtime binds bar topics to the feeds."""
+        feed = self._feeds.get(bar.symbol)
+        if feed is not None and bar.interval == self.bar_interval:
+            feed.on_message("", bar)
+
+    def volatility(self, symbol: str) -> float | None:
+        """σ of `symbol`'s recent returns (volatility_scaled), None until known."""
+        feed = self._feeds.get(symbol)
+        if feed is None:
+            return None
+        v = feed.indicator.value
+        return v if v == v else None
 
     # -- signals -----------------------------------------------------------------------------
     def on_signal(self, sig: Signal) -> None:
         weight = self.follows.get(sig.strategy)
         if weight is None or self.paused:
             return
-        per_symbol = self._targets.setdefault(sig.symbol, {})
-        per_symbol[sig.strategy] = sig.target * weight
-        combined = max(-1.0, min(1.0, sum(per_symbol.values())))
+        self._targets.setdefault(sig.symbol, {})[sig.strategy] = sig.target
+        combined = self._combined(sig.symbol)
         self._rebalance(sig, combined)
+
+    def _combined(self, symbol: str) -> float:
+        targets = self._targets.get(symbol, {})
+        raw = sum(t * self.follows[name] for name, t in targets.items())
+        return max(-1.0, min(1.0, raw))
 
     def _rebalance(self, sig: Signal, combined: float) -> None:
         symbol = sig.symbol
         self._cancel_all(symbol)
-        spec = self.instruments.get(symbol)
+        if _is_price(sig.ref_price):
+            self._last_price[symbol] = sig.ref_price  # type: ignore[assignment]
         price = sig.price if sig.price is not None else sig.ref_price
+        if combined != 0.0 and not _is_price(price):
+            return  # nothing to size with; a strategy always sends ref_price
+        decision, skip, reserve = self._size(sig, combined, price)
+        if decision is None:
+            return
+        cid = ""
+        if decision.order_qty != 0.0:
+            cid = self._submit(
+                symbol,
+                "buy" if decision.order_qty > 0 else "sell",
+                "limit" if sig.entry == "limit" else "market",
+                abs(decision.order_qty),
+                price=sig.price if sig.entry == "limit" else None,
+                reduce_only=decision.reduce_only,
+                tag=order_tag(sig.reason, decision),
+                reserve=reserve,
+            )
+        brackets = self._brackets(sig, decision.target_qty, cid or None)
+        self._record(
+            msgspec.structs.replace(
+                decision,
+                client_order_id=cid,
+                bracket_ids=brackets,
+                status="sent" if cid else "skipped",
+                reason=explain(decision, skip),
+            )
+        )
+
+    def _size(
+        self, sig: Signal, combined: float, price: float | None
+    ) -> tuple[SizingDecision | None, str, float]:
+        """Decide the position to hold and the order to send: (decision, skip reason, reserve).
+
+        Returns no decision when there is nothing to do (the position is already right).
+        """
+        symbol = sig.symbol
+        spec = self.instruments.get(symbol)
         current = self.positions.get(symbol, 0.0)
-        if combined == 0.0:
-            desired = 0.0
-        else:
-            if price is None or not math.isfinite(price) or price <= 0:
-                return  # nothing to size with; a strategy always sends ref_price
-            unit = self.sizing.unit_qty(price, self.wallet, self.leverage)
-            desired = math.copysign(_round_down(abs(combined) * unit, spec), combined)
-        delta = round(desired - current, 12)
+        equity = self.wallet
+        lev = self.leverage
+        skip = ""
+        weight: float | None = None
+        unit = 0.0
+        if self.symbols and symbol not in self.symbols:
+            skip = f"{symbol} is not one of the trader's symbols ({', '.join(self.symbols)})"
+        elif combined != 0.0 and price is not None:
+            if self.allocation is not None:
+                weight = self.allocation.weight(symbol, self.symbols, self._volatilities())
+                if weight is None:
+                    skip = self.allocation.missing_reason(symbol)
+                else:
+                    unit = max(equity, 0.0) * lev * weight / price
+            else:
+                unit = self.sizing.unit_qty(price, equity, lev)
+            if not skip and not unit > 0.0:
+                skip = f"nothing to size with: wallet {equity:,.2f} USDT"
+        desired = combined * unit if unit else 0.0
+        caps: list[CapApplied] = []
+        target = current
+        rounded_off = 0.0
+        if not skip:
+            if desired != 0.0 and price is not None:
+                desired_capped = self._apply_caps(symbol, desired, price, equity, caps)
+            else:
+                desired_capped = desired
+            target = _round_down(abs(desired_capped), spec)
+            rounded_off = round(abs(desired_capped) - target, 12)
+            target = math.copysign(target, desired_capped) if target else 0.0
+        delta = round(target - current, 12)
         if spec is not None and abs(delta) < spec.step_size * 0.5:
             delta = 0.0
-        parent: str | None = None
-        if delta != 0.0:
-            side: Side = "buy" if delta > 0 else "sell"
-            reduce_only = (
-                current != 0.0
-                and abs(desired) < abs(current)
-                and (desired == 0.0 or (desired > 0) == (current > 0))
-            )
-            parent = self._submit(
-                symbol,
-                side,
-                "limit" if sig.entry == "limit" else "market",
-                abs(delta),
-                price=sig.price if sig.entry == "limit" else None,
-                reduce_only=reduce_only,
-                tag=sig.reason,
-            )
-        if desired != 0.0 and (sig.take_profit is not None or sig.stop_loss is not None):
-            exit_side: Side = "sell" if desired > 0 else "buy"
-            group = parent or self.ctx.next_id()
-            if sig.take_profit is not None:
-                self._submit(
-                    symbol,
-                    exit_side,
-                    "take_profit",
-                    abs(desired),
-                    trigger=sig.take_profit,
-                    reduce_only=True,
-                    parent=parent,
-                    oco=group,
-                    tag="take profit",
+        reserve = 0.0
+        if delta != 0.0 and price is not None:
+            inc = increasing_part(current, delta)
+            freed = self._freed(symbol, current, delta)
+            if inc > 0.0:
+                room = self._margin_room() + freed
+                need = margin_needed(inc, abs(delta), price, lev, self.taker_fee)
+                if need > room + 1e-9:
+                    closing = abs(delta) - inc
+                    allowed = max_increase(room, closing, price, lev, self.taker_fee)
+                    inc = _round_down(min(inc, allowed), spec)
+                    new_abs = round(closing + inc, 12)
+                    caps.append(
+                        CapApplied(
+                            name="margin", limit=room, qty_before=abs(delta), qty_after=new_abs
+                        )
+                    )
+                    if new_abs == 0.0:
+                        skip = (
+                            f"cannot be margined: needs {need:,.2f} USDT (margin + fee), "
+                            f"{room:,.2f} USDT available"
+                        )
+                    delta = math.copysign(new_abs, delta) if new_abs else 0.0
+                    target = round(current + delta, 12)
+            reserve = max(0.0, margin_needed(inc, abs(delta), price, lev, self.taker_fee) - freed)
+        reduce_only = (
+            current != 0.0
+            and abs(target) < abs(current)
+            and (target == 0.0 or (target > 0) == (current > 0))
+        )
+        if delta != 0.0 and spec is not None:
+            qty = abs(delta)
+            notional = qty * (price or 0.0)
+            if qty < spec.min_qty:
+                skip = f"qty {qty:g} below the minimum {spec.min_qty:g} for {symbol}"
+            elif not reduce_only and notional < spec.min_notional:
+                skip = (
+                    f"notional {notional:,.2f} USDT below the minimum "
+                    f"{spec.min_notional:g} for {symbol}"
                 )
-            if sig.stop_loss is not None:
-                self._submit(
-                    symbol,
-                    exit_side,
-                    "stop",
-                    abs(desired),
-                    trigger=sig.stop_loss,
-                    reduce_only=True,
-                    parent=parent,
-                    oco=group,
-                    tag="stop loss",
-                )
+            if skip:
+                delta, target, reserve = 0.0, current, 0.0
+        brackets = target != 0.0 and (sig.take_profit is not None or sig.stop_loss is not None)
+        if delta == 0.0 and not skip and not caps and not brackets:
+            return None, "", 0.0
+        targets = dict(self._targets.get(symbol, {}))
+        decision = SizingDecision(
+            ts=self.ctx.now,
+            symbol=symbol,
+            signal_reason=sig.reason,
+            targets=targets,
+            weights={name: self.follows[name] for name in targets},
+            combined_target=combined,
+            equity=equity,
+            allocation=self._mode(),
+            allocation_weight=weight,
+            volatility=self.volatility(symbol),
+            leverage=lev,
+            price=price,
+            unit_qty=unit,
+            desired_qty=desired,
+            current_qty=current,
+            caps=tuple(caps),
+            step=spec.step_size if spec is not None else None,
+            rounded_off=rounded_off,
+            target_qty=target,
+            order_qty=delta,
+            reduce_only=reduce_only if delta != 0.0 else False,
+        )
+        return decision, skip, reserve
 
+    def _apply_caps(
+        self, symbol: str, desired: float, price: float, equity: float, caps: list[CapApplied]
+    ) -> float:
+        """Shrink the position asked for to the leverage caps (never grows it)."""
+        size = abs(desired)
+        equity = max(equity, 0.0)
+        if self.max_symbol_leverage is not None:
+            limit = self.max_symbol_leverage * equity / price
+            if size > limit:
+                caps.append(
+                    CapApplied(
+                        name="symbol_leverage",
+                        limit=self.max_symbol_leverage,
+                        qty_before=size,
+                        qty_after=limit,
+                    )
+                )
+                size = limit
+        if self.max_total_leverage is not None:
+            others = self._exposure(excluding=symbol)
+            limit = max(0.0, self.max_total_leverage * equity - others) / price
+            if size > limit:
+                caps.append(
+                    CapApplied(
+                        name="total_leverage",
+                        limit=self.max_total_leverage,
+                        qty_before=size,
+                        qty_after=limit,
+                    )
+                )
+                size = limit
+        return math.copysign(size, desired)
+
+    def _brackets(self, sig: Signal, target: float, parent: str | None) -> tuple[str, ...]:
+        if target == 0.0 or (sig.take_profit is None and sig.stop_loss is None):
+            return ()
+        exit_side: Side = "sell" if target > 0 else "buy"
+        group = parent or self.ctx.next_id()
+        ids: list[str] = []
+        for order_type, trigger, tag in (
+            ("take_profit", sig.take_profit, "take profit"),
+            ("stop", sig.stop_loss, "stop loss"),
+        ):
+            if trigger is not None:
+                ids.append(
+                    self._submit(
+                        sig.symbol,
+                        exit_side,
+                        order_type,  # type: ignore[arg-type]
+                        abs(target),
+                        trigger=trigger,
+                        reduce_only=True,
+                        parent=parent,
+                        oco=group,
+                        tag=tag,
+                    )
+                )
+        return tuple(ids)
+
+    # -- the account as the trader estimates it ---------------------------------------------
+    def _mode(self) -> str:
+        chosen = self.allocation if self.allocation is not None else self.sizing
+        return str(type(chosen).__struct_config__.tag)
+
+    def _volatilities(self) -> dict[str, float]:
+        return {s: f.indicator.value for s, f in self._feeds.items()}
+
+    def _mark(self, symbol: str) -> float:
+        return self._last_price.get(symbol) or self._entry.get(symbol) or 0.0
+
+    def _exposure(self, excluding: str) -> float:
+        """Σ |notional| of the other symbols: positions, or positions after their pending
+        entry orders fill when that is larger, at the last known prices."""
+        pending: dict[str, float] = {}
+        for w in self._working.values():
+            if w.entry:
+                signed = w.remaining if w.side == "buy" else -w.remaining
+                pending[w.symbol] = pending.get(w.symbol, 0.0) + signed
+        total = 0.0
+        for s in {*self.positions, *pending}:
+            if s == excluding:
+                continue
+            pos = self.positions.get(s, 0.0)
+            qty = max(abs(pos), abs(pos + pending.get(s, 0.0)))
+            total += qty * self._mark(s)
+        return total
+
+    def _margin_room(self) -> float:
+        """USDT an order may still use: wallet + unrealized PnL − margin of the positions −
+        what pending orders reserve − the buffer (the venue's `available`, estimated)."""
+        upnl = used = 0.0
+        for s, qty in self.positions.items():
+            if qty != 0.0:
+                entry = self._entry.get(s) or self._mark(s)
+                upnl += qty * (self._mark(s) - entry)
+                used += abs(qty) * entry / self.leverage
+        reserved = sum(w.reserved for w in self._working.values())
+        buffer = self.margin_buffer * max(self.wallet, 0.0)
+        return self.wallet + upnl - used - reserved - buffer
+
+    def _freed(self, symbol: str, current: float, delta: float) -> float:
+        """Margin an order frees by closing (part of) the position (reversals reuse it)."""
+        if current == 0.0 or (current > 0.0) == (delta > 0.0):
+            return 0.0
+        entry = self._entry.get(symbol) or self._mark(symbol)
+        return abs(current) * entry / self.leverage * min(1.0, abs(delta) / abs(current))
+
+    def _record(self, decision: SizingDecision) -> None:
+        if decision.client_order_id:
+            self._decision_of[decision.client_order_id] = len(self.decisions)
+        self.decisions.append(decision)
+
+    # -- orders ------------------------------------------------------------------------------
     def _submit(
         self,
         symbol: str,
@@ -151,6 +518,7 @@ class Trader(Bot):
         parent: str | None = None,
         oco: str | None = None,
         tag: str = "",
+        reserve: float = 0.0,
     ) -> str:
         spec = self.instruments.get(symbol)
         if spec is not None:
@@ -175,6 +543,9 @@ class Trader(Bot):
             tag=tag[:64],
         )
         self.open_orders.setdefault(symbol, {})[cid] = order
+        self._working[cid] = _Working(
+            symbol, side, qty, not reduce_only, 0.0 if reduce_only else reserve
+        )
         self.ctx.emit(order)
         return cid
 
@@ -183,6 +554,7 @@ class Trader(Bot):
         if not orders:
             return
         for cid in list(orders):
+            self._working.pop(cid, None)
             self.ctx.emit(
                 CancelOrder(
                     trader=self.bot_id,
@@ -198,14 +570,32 @@ class Trader(Bot):
     def on_fill(self, fill: Fill) -> None:
         signed = fill.qty if fill.side == "buy" else -fill.qty
         self.positions[fill.symbol] = round(self.positions.get(fill.symbol, 0.0) + signed, 12)
+        self._last_price[fill.symbol] = fill.price
+        w = self._working.get(fill.client_order_id)
+        if w is not None:
+            left = max(0.0, round(w.remaining - fill.qty, 12))
+            w.reserved = w.reserved * left / w.remaining if w.remaining > 0.0 else 0.0
+            w.remaining = left
+
+    def on_position_update(self, update: PositionUpdate) -> None:
+        self._entry[update.symbol] = update.entry_price
 
     def on_order_update(self, update: OrderUpdate) -> None:
-        if update.status in _FINAL:
-            orders = self.open_orders.get(update.symbol)
-            if orders is not None:
-                orders.pop(update.client_order_id, None)
-            if update.status == "rejected":
-                self.rejections.append(update)
+        if update.status not in _FINAL:
+            return
+        orders = self.open_orders.get(update.symbol)
+        if orders is not None:
+            orders.pop(update.client_order_id, None)
+        working = self._working.pop(update.client_order_id, None)
+        if update.status == "rejected":
+            self.rejections.append(update)
+            i = self._decision_of.get(update.client_order_id)
+            if working is not None and i is not None:
+                # An order rejection (not a refused cancel): keep why, do not resend. The next
+                # signal sizes again from the positions the venue reports.
+                self.decisions[i] = msgspec.structs.replace(
+                    self.decisions[i], status="rejected", venue_reason=update.reason
+                )
 
     def on_balance_update(self, update: BalanceUpdate) -> None:
         self.wallet = update.wallet_balance
@@ -225,15 +615,43 @@ class Trader(Bot):
         for symbol in list(self.open_orders):
             self._cancel_all(symbol)
         for symbol, qty in self.positions.items():
-            if qty != 0.0:
-                self._submit(
-                    symbol,
-                    "sell" if qty > 0 else "buy",
-                    "market",
-                    abs(qty),
-                    reduce_only=True,
-                    tag="flatten",
-                )
+            if qty == 0.0:
+                continue
+            cid = self._submit(
+                symbol,
+                "sell" if qty > 0 else "buy",
+                "market",
+                abs(qty),
+                reduce_only=True,
+                tag="flatten",
+            )
+            targets = dict(self._targets.get(symbol, {}))
+            decision = SizingDecision(
+                ts=self.ctx.now,
+                symbol=symbol,
+                signal_reason="flatten",
+                targets=targets,
+                weights={name: self.follows[name] for name in targets},
+                combined_target=0.0,
+                equity=self.wallet,
+                allocation=self._mode(),
+                allocation_weight=None,
+                volatility=self.volatility(symbol),
+                leverage=self.leverage,
+                price=self._last_price.get(symbol),
+                unit_qty=0.0,
+                desired_qty=0.0,
+                current_qty=qty,
+                order_qty=-qty,
+                reduce_only=True,
+                client_order_id=cid,
+            )
+            reason = "flatten ordered by control: " + explain(decision)
+            self._record(msgspec.structs.replace(decision, reason=reason))
+
+
+def _is_price(p: float | None) -> bool:
+    return p is not None and math.isfinite(p) and p > 0.0
 
 
 def _round_down(qty: float, spec: InstrumentSpec | None) -> float:

@@ -52,6 +52,8 @@ class DataConfig(
     end: str = ""
     funding: str | bool = True
     """Folder of funding-rate files; true means the bundled rates when using bundled data."""
+    day_offset_hours: Annotated[int, msgspec.Meta(ge=0, le=23)] = 0
+    """Where aggregated daily bars start, in hours after 00:00 UTC."""
 
 
 class VenueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -67,6 +69,8 @@ class StrategyConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     strategy: str
     symbols: list[str] = msgspec.field(default_factory=list)
     """Default: every symbol of [data]."""
+    interval: str = ""
+    """Bar interval to trade on; default: the strategy's own (bars are aggregated from the data)."""
     params: dict[str, Any] = msgspec.field(default_factory=dict)
 
 

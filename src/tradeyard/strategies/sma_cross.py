@@ -47,12 +47,13 @@ class SmaCross(Strategy[SmaCrossParams]):
         self.fast = self.indicator(SMA(self.params.fast), plot=f"SMA {self.params.fast}")
         self.slow = self.indicator(SMA(self.params.slow), plot=f"SMA {self.params.slow}")
         self.prev_sign: int | None = None
+        self.tolerance = self.params.tolerance
 
     def on_bar(self, bar: Bar) -> None:
         diff = self.fast.value - self.slow.value
         if diff != diff:  # NaN: an average is still warming up
             return
-        if abs(diff) <= self.params.tolerance * bar.close:
+        if abs(diff) <= self.tolerance * bar.close:
             sign = 0
         else:
             sign = 1 if diff > 0 else -1

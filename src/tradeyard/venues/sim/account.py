@@ -1,12 +1,15 @@
 """A trader's margin account on the simulated venue: wallet, positions, margin.
 
-USDT-margined perpetuals, one-way position mode (one signed position per symbol), cross margin.
-Every aggregate the venue needs per bar (`equity`, `used_margin`, reserved order margin) is
-kept up to date incrementally when a fill, a mark or a funding payment changes it, so reading
-any of them is O(1) whatever the number of symbols held.
+USDT-margined perpetuals, one-way position mode (one signed position per symbol), each
+position in cross or isolated margin. Every aggregate the venue needs per bar (`equity`,
+`used_margin`, reserved order margin, gross notional) is kept up to date incrementally when a
+fill, a mark or a funding payment changes it, so reading any of them is O(1) whatever the
+number of symbols held.
 """
 
 from __future__ import annotations
+
+from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE, BracketTable
 
 __all__ = ["Account", "Position"]
 
@@ -18,14 +21,20 @@ class Position:
     close, or the last fill price if a fill came after it). `realized_pnl`, `fees` and `funding`
     accumulate over the account's life, also across flat periods, so they stay available for
     reporting after the position is closed (`funding` > 0 means paid).
+
+    `isolated` and `brackets` are fixed when the record is created (from the venue's config);
+    `liquidation_price` is maintained by the venue (`risk.refresh_liquidation_prices`).
     """
 
     __slots__ = (
         "account",
+        "brackets",
         "entry_price",
         "fees",
         "funding",
+        "isolated",
         "leverage",
+        "liquidation_price",
         "margin",
         "qty",
         "realized_pnl",
@@ -33,7 +42,15 @@ class Position:
         "unrealized_pnl",
     )
 
-    def __init__(self, account: Account, symbol: str, leverage: float) -> None:
+    def __init__(
+        self,
+        account: Account,
+        symbol: str,
+        leverage: float,
+        *,
+        isolated: bool = False,
+        brackets: BracketTable = DEFAULT_TABLE,
+    ) -> None:
         self.account = account
         self.symbol = symbol
         self.qty = 0.0
@@ -44,12 +61,18 @@ class Position:
         self.fees = 0.0
         self.funding = 0.0
         self.margin = 0.0
-        """|qty| × entry / leverage: this position's share of `Account.used_margin`."""
+        """|qty| × entry / leverage: this position's share of `Account.used_margin` (and, when
+        isolated, the whole balance backing it)."""
+        self.isolated = isolated
+        self.brackets = brackets
+        self.liquidation_price: float | None = None
+        """None while flat or when no price can liquidate the position."""
 
     def __repr__(self) -> str:
         return (
             f"Position({self.symbol} qty={self.qty!r} entry={self.entry_price!r} "
-            f"lev={self.leverage!r} upnl={self.unrealized_pnl!r} rpnl={self.realized_pnl!r})"
+            f"lev={self.leverage!r} upnl={self.unrealized_pnl!r} rpnl={self.realized_pnl!r} "
+            f"liq={self.liquidation_price!r})"
         )
 
 
@@ -57,14 +80,22 @@ class Account:
     """Wallet and positions of one trader.
 
     `equity` = wallet + Σ unrealized PnL; `available` = equity − used margin − margin reserved
-    by open orders that would increase exposure. Fees and funding are paid from the wallet;
-    realized PnL is credited to it.
+    by open orders that would increase exposure (computed the same way in both margin modes).
+    Fees and funding are paid from the wallet; realized PnL is credited to it.
+
+    `gross_notional` = Σ |qty| × mark over open positions; `max_leverage` is the highest
+    gross_notional / equity seen at any mark or fill (inf once equity was ≤ 0 with a position
+    open). `insurance_fund_absorbed` is what liquidations lost beyond the account's margin: the
+    exchange's insurance fund pays it, the wallet is topped up by it.
     """
 
     __slots__ = (
         "asset",
         "fees_paid",
         "funding_paid",
+        "gross_notional",
+        "insurance_fund_absorbed",
+        "max_leverage",
         "n_open_positions",
         "positions",
         "realized_pnl",
@@ -90,6 +121,9 @@ class Account:
         self.fees_paid = 0.0
         self.funding_paid = 0.0
         self.n_open_positions = 0
+        self.gross_notional = 0.0
+        self.max_leverage = 0.0
+        self.insurance_fund_absorbed = 0.0
 
     # -- read side ---------------------------------------------------------------------------
     @property
@@ -100,12 +134,23 @@ class Account:
     def available(self) -> float:
         return self.wallet_balance + self.unrealized_pnl - self.used_margin - self.reserved_margin
 
-    def position(self, symbol: str, default_leverage: float = 1.0) -> Position:
-        """The position record of `symbol`, created flat on first use."""
+    def position(
+        self,
+        symbol: str,
+        default_leverage: float = 1.0,
+        *,
+        isolated: bool = False,
+        brackets: BracketTable = DEFAULT_TABLE,
+    ) -> Position:
+        """The position record of `symbol`, created flat on first use (with these settings)."""
         pos = self.positions.get(symbol)
         if pos is None:
-            pos = self.positions[symbol] = Position(self, symbol, default_leverage)
+            pos = Position(self, symbol, default_leverage, isolated=isolated, brackets=brackets)
+            self.positions[symbol] = pos
         return pos
+
+    def open_positions(self) -> list[Position]:
+        return [p for p in self.positions.values() if p.qty != 0.0]
 
     def position_qty(self, symbol: str) -> float:
         pos = self.positions.get(symbol)
@@ -122,6 +167,8 @@ class Account:
         """
         old = pos.qty
         entry = pos.entry_price
+        # |old| × its last mark = |old| × entry + side × unrealized (no mark is stored).
+        old_gross = abs(old) * entry + (pos.unrealized_pnl if old > 0.0 else -pos.unrealized_pnl)
         realized = 0.0
         if old == 0.0 or (old > 0.0) == (signed_qty > 0.0):
             new = round(old + signed_qty, 12)
@@ -151,10 +198,12 @@ class Account:
         self.realized_pnl += realized
         self.fees_paid += fee
         self.wallet_balance += realized - fee
+        self.gross_notional += abs(new) * price - old_gross
         if self.n_open_positions == 0:
             # Nothing is open: drop accumulated float noise of the incremental sums.
             self.unrealized_pnl = 0.0
             self.used_margin = 0.0
+            self.gross_notional = 0.0
         return realized
 
     def set_leverage(self, pos: Position, leverage: float) -> None:
@@ -167,10 +216,22 @@ class Account:
         pos.margin = margin
 
     def mark(self, pos: Position, price: float) -> None:
-        """Mark `pos` to `price` (O(1): equity follows through the running unrealized sum)."""
+        """Mark `pos` to `price` (O(1): equity and gross notional follow the running sums).
+
+        `SimVenue.on_bar` inlines this (and the max-leverage update) for speed.
+        """
         upnl = pos.qty * (price - pos.entry_price)
-        self.unrealized_pnl += upnl - pos.unrealized_pnl
+        d = upnl - pos.unrealized_pnl
+        self.unrealized_pnl += d
+        self.gross_notional += d if pos.qty > 0.0 else -d
         pos.unrealized_pnl = upnl
+        self.note_leverage()
+
+    def note_leverage(self) -> None:
+        """Raise `max_leverage` to the current gross notional / equity if that is higher."""
+        equity = self.wallet_balance + self.unrealized_pnl
+        if self.gross_notional > self.max_leverage * equity:
+            self.max_leverage = self.gross_notional / equity if equity > 0.0 else float("inf")
 
     def pay_funding(self, pos: Position, payment: float) -> None:
         """Pay `payment` USDT of funding for `pos` (negative: received)."""

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
+import math
+from collections.abc import Sequence
+
 from tradeyard.events.instrument import InstrumentSpec
 from tradeyard.venues.sim.account import Account, Position
+from tradeyard.venues.sim.config import SimVenueConfig
+from tradeyard.venues.sim.leverage_brackets import BracketTable
 from tradeyard.venues.sim.orders import ClosedOrder, OrderBook, SimOrder
 
 __all__ = ["SymbolState", "TraderState"]
@@ -13,25 +19,41 @@ class SymbolState:
     """Per-symbol state shared by all accounts.
 
     `busy` (any open order or position on the symbol) is the one flag the per-bar hot path
-    tests; it is recomputed only when orders or positions change.
+    tests for an idle symbol; `liq_low` / `liq_high` are the two levels it compares a busy bar's
+    low / high with (the highest liquidation price of the longs, the lowest of the shorts). All
+    three are recomputed only when orders, positions or liquidation prices change.
     """
 
     __slots__ = (
         "books",
+        "brackets",
         "busy",
         "interval",
         "last_close",
+        "liq_high",
+        "liq_low",
         "n_orders",
         "next_funding",
         "positions",
         "spec",
+        "spec_specs",
+        "spec_times",
         "symbol",
     )
 
-    def __init__(self, symbol: str, spec: InstrumentSpec | None) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        spec: InstrumentSpec | None,
+        brackets: BracketTable,
+        history: Sequence[tuple[int, InstrumentSpec]] = (),
+    ) -> None:
         self.symbol = symbol
         self.spec = spec
         """The filters orders must meet; None when the venue does not list the symbol."""
+        self.spec_times = [t for t, _ in history]
+        self.spec_specs = [s for _, s in history]
+        self.brackets = brackets
         self.interval = ""
         """The bar interval the venue matches on, adopted from the symbol's first bar."""
         self.last_close: float | None = None
@@ -42,9 +64,42 @@ class SymbolState:
         """Non-flat positions of any account on this symbol."""
         self.next_funding = float("inf")
         self.busy = False
+        self.liq_low = -math.inf
+        self.liq_high = math.inf
+
+    @classmethod
+    def configured(cls, symbol: str, config: SimVenueConfig, brackets: BracketTable) -> SymbolState:
+        """The state of `symbol` with the filters `config` gives it (see `spec_at`)."""
+        history = config.instruments_history.get(symbol, ())
+        # With a history, `spec` is only what applies before its first date (see `spec_at`).
+        spec = config.instruments.get(symbol) if history else config.instrument(symbol)
+        return cls(symbol, spec, brackets, history)
 
     def refresh(self) -> None:
         self.busy = self.n_orders > 0 or bool(self.positions)
+
+    def refresh_liquidation(self) -> None:
+        """Recompute `liq_low` / `liq_high` from the positions' liquidation prices."""
+        low, high = -math.inf, math.inf
+        for pos in self.positions:
+            price = pos.liquidation_price
+            if price is None:
+                continue
+            if pos.qty > 0.0:
+                low = max(low, price)
+            else:
+                high = min(high, price)
+        self.liq_low = low
+        self.liq_high = high
+
+    def spec_at(self, ts: int) -> InstrumentSpec | None:
+        """The filters in force at `ts` (from `instruments_history` when the symbol has one)."""
+        if not self.spec_times:
+            return self.spec
+        i = bisect.bisect_right(self.spec_times, ts) - 1
+        if i < 0:
+            return self.spec if self.spec is not None else self.spec_specs[0]
+        return self.spec_specs[i]
 
 
 class TraderState:

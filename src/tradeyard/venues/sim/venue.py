@@ -1,4 +1,4 @@
-"""The simulated venue: accounts, order admission, per-bar matching, marks and funding.
+"""The simulated venue: accounts, order admission, per-bar matching, marks, funding, liquidation.
 
 Used by backtests and paper trading. The engine calls `on_bar` for every bar before the
 strategies see it, and routes `cmd.<name>` to `on_command`; every report goes out through
@@ -6,8 +6,9 @@ strategies see it, and routes `cmd.<name>` to `on_command`; every report goes ou
 
 Per-bar cost is what bounds a backtest's speed, so `on_bar` is written for the common case: a
 symbol with no open order and no position costs one dict lookup, a few attribute reads and one
-store; a symbol with a position adds an O(1) mark per position. Everything else (matching,
-funding) runs only on bars that need it.
+store; a symbol with a position adds two comparisons (the bar's low / high against the
+liquidation prices stored on the symbol) and an O(1) mark per position. Everything else
+(matching, funding, liquidation, recomputing liquidation prices) runs only when it is needed.
 
 Choices where a bar-driven simulation has to pick one:
 
@@ -18,38 +19,43 @@ Choices where a bar-driven simulation has to pick one:
   of a position frees that part's margin for the rest of the same order (reversals).
 - A reduce-only order placed while flat is accepted (it may protect a pending entry) and is
   canceled if the position is still flat when it triggers.
-- No liquidation is modelled: equity can go below maintenance margin (and below zero).
+- Positions are liquidated when the bar's range reaches their liquidation price (formulas in
+  `liquidation`, order within the bar in `matching`, booking in `risk.settle_liquidation`). The
+  bar's close is the mark: there is no separate mark price.
 - Orders submitted while a bar is being matched (from a handler of its reports) only match
   bars that open after it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 from tradeyard.errors import BusError, ConfigError, VenueError
 from tradeyard.events import Bar, CancelOrder, Event, OrderStatus, SubmitOrder, topics
 from tradeyard.venues.sim import reports
-from tradeyard.venues.sim.account import Account
+from tradeyard.venues.sim.account import Account, Position
+from tradeyard.venues.sim.admission import admit, fill_margin_reason
 from tradeyard.venues.sim.config import SimVenueConfig
 from tradeyard.venues.sim.fees import FeeModel, Liquidity, MakerTakerFees
-from tradeyard.venues.sim.fill_model import FillModel, ReferencePriceFill
+from tradeyard.venues.sim.fill_model import FillModel
 from tradeyard.venues.sim.funding import FundingSchedule
-from tradeyard.venues.sim.matching import REDUCE_ONLY_REASON, BarMatcher
+from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE, BracketTable
+from tradeyard.venues.sim.matching import BarMatcher
 from tradeyard.venues.sim.orders import OPEN_STATUSES, ClosedOrder, OrderBook, SimOrder
-from tradeyard.venues.sim.state import SymbolState, TraderState
-from tradeyard.venues.sim.validation import (
-    filter_reason,
-    fmt_num,
-    freed_margin,
-    increasing_qty,
-    margin_reason,
-    reference_price,
+from tradeyard.venues.sim.risk import (
+    liquidation_reason,
+    reached,
+    refresh_liquidation_prices,
+    settle_liquidation,
 )
+from tradeyard.venues.sim.slippage import build_fill_model
+from tradeyard.venues.sim.state import SymbolState, TraderState
 
 __all__ = ["SimVenue"]
 
 Publish = Callable[[str, Event], None]
+_INF = math.inf
 
 
 class SimVenue:
@@ -63,16 +69,19 @@ class SimVenue:
         fees: FeeModel | None = None,
         fill_model: FillModel | None = None,
     ) -> None:
+        """`fill_model` overrides the one `config.slippage` describes."""
         self.config = config
         self.name = config.name
         self._publish = publish
         self._fees: FeeModel = fees or MakerTakerFees(config.maker_fee, config.taker_fee)
-        self._matcher = BarMatcher(fill_model or ReferencePriceFill())
+        self._matcher = BarMatcher(fill_model or build_fill_model(config.slippage))
         self._funding = FundingSchedule(funding)
+        self._brackets = {s: BracketTable(s, b) for s, b in config.brackets.items()}
         self._symbols: dict[str, SymbolState] = {}
         self._traders: dict[str, TraderState] = {}
         self._n_fills = 0
         self._n_orders = 0
+        self._n_liquidations = 0
         self._matching_close: int | None = None
         """close_time of the bar being matched, while one is (re-entrant submissions)."""
 
@@ -110,6 +119,18 @@ class SimVenue:
         """Net funding paid (positive: paid, negative: received)."""
         return self.account(trader).funding_paid
 
+    def max_leverage(self, trader: str) -> float:
+        """The highest Σ |position notional| / equity of `trader` at any mark or fill so far.
+
+        Evaluated at every bar close of a held symbol and after every fill or funding payment;
+        0.0 before the first position, inf if equity reached 0 with a position open.
+        """
+        return self.account(trader).max_leverage
+
+    def insurance_fund_absorbed(self, trader: str) -> float:
+        """Liquidation losses beyond `trader`'s margin, covered by the insurance fund."""
+        return self.account(trader).insurance_fund_absorbed
+
     def has_exposure(self, trader: str) -> bool:
         return self.account(trader).n_open_positions > 0
 
@@ -122,7 +143,7 @@ class SimVenue:
 
     # -- bars (hot path) -----------------------------------------------------------------------
     def on_bar(self, bar: Bar) -> None:
-        """Match, mark and settle funding for one closed bar (before strategies see it)."""
+        """Match, liquidate, mark and settle funding for one closed bar (before strategies see it)."""
         st = self._symbols.get(bar.symbol)
         if st is None or bar.interval != st.interval or not bar.closed:
             st = self._adopt(bar, st)
@@ -132,10 +153,19 @@ class SimVenue:
         if st.busy:
             if st.n_orders:
                 self._match(st, bar)
-            for pos in st.positions:
-                upnl = pos.qty * (close - pos.entry_price)
-                pos.account.unrealized_pnl += upnl - pos.unrealized_pnl
+            if bar.low <= st.liq_low or bar.high >= st.liq_high:
+                self._liquidate_reached(st, bar)
+            for pos in st.positions:  # Account.mark and Account.note_leverage, inlined
+                acct = pos.account
+                qty = pos.qty
+                upnl = qty * (close - pos.entry_price)
+                d = upnl - pos.unrealized_pnl
                 pos.unrealized_pnl = upnl
+                u = acct.unrealized_pnl = acct.unrealized_pnl + d
+                g = acct.gross_notional = acct.gross_notional + (d if qty > 0.0 else -d)
+                if g > acct.max_leverage * (acct.wallet_balance + u):
+                    e = acct.wallet_balance + u
+                    acct.max_leverage = g / e if e > 0.0 else _INF
         if bar.close_time >= st.next_funding:
             self._settle_funding(st, bar)
 
@@ -156,7 +186,8 @@ class SimVenue:
     def _symbol(self, symbol: str) -> SymbolState:
         st = self._symbols.get(symbol)
         if st is None:
-            st = self._symbols[symbol] = SymbolState(symbol, self.config.instrument(symbol))
+            brackets = self._brackets.get(symbol, DEFAULT_TABLE)
+            st = self._symbols[symbol] = SymbolState.configured(symbol, self.config, brackets)
         return st
 
     def _match(self, st: SymbolState, bar: Bar) -> None:
@@ -165,6 +196,17 @@ class SimVenue:
             for book in st.books:
                 if book.orders:
                     self._matcher.match(book, bar, self)
+        finally:
+            self._matching_close = None
+
+    def _liquidate_reached(self, st: SymbolState, bar: Bar) -> None:
+        """Liquidate the positions whose liquidation price this bar reached (`risk.reached`)."""
+        self._matching_close = bar.close_time
+        try:
+            for pos in list(st.positions):
+                hit = reached(pos, bar)
+                if hit is not None:
+                    self._liquidate(pos, *hit)
         finally:
             self._matching_close = None
 
@@ -181,6 +223,8 @@ class SimVenue:
                 self._publish(
                     acct.topic, reports.balance(self.name, acct, t, "funding", -payment, st.symbol)
                 )
+        for acct in {pos.account.trader: pos.account for pos in st.positions}.values():
+            self._refresh_risk(acct)
 
     # -- commands ------------------------------------------------------------------------------
     def on_command(self, topic: str, event: Event) -> None:
@@ -196,12 +240,20 @@ class SimVenue:
             self._reject_unknown_account(cmd)
             return
         acct = tr.account
-        reason, order = self._admit(cmd, tr)
-        if order is None:
-            self._publish(acct.topic, reports.rejected(self.name, cmd, reason))
+        st = self._symbol(cmd.symbol)
+        result = admit(cmd, tr, st, self.config, self._fees)
+        if isinstance(result, str):
+            self._publish(acct.topic, reports.rejected(self.name, cmd, result))
             return
+        pos = result.position
+        if result.leverage != pos.leverage:
+            acct.set_leverage(pos, result.leverage)
+            if pos.qty != 0.0:
+                self._refresh_risk(acct)  # an isolated position's margin changed
+        self._n_orders += 1
+        order = SimOrder(cmd, acct, result.leverage, f"{self.name}-o{self._n_orders}")
+        order.active, order.at_open, order.reserved = result.active, result.at_open, result.reserved
         tr.orders[cmd.client_order_id] = order
-        st = self._symbols[cmd.symbol]
         book = tr.books.get(cmd.symbol)
         if book is None:
             book = tr.books[cmd.symbol] = OrderBook(acct, cmd.symbol)
@@ -216,72 +268,6 @@ class SimVenue:
             order.not_before = self._matching_close + 1
         self._publish(acct.topic, reports.order_update(self.name, order, cmd.ts, "new"))
 
-    def _admit(self, cmd: SubmitOrder, tr: TraderState) -> tuple[str, SimOrder | None]:
-        """Run every admission check; return ("", order) when accepted, (reason, None) if not."""
-        acct = tr.account
-        sym = cmd.symbol
-        if cmd.venue != self.name:
-            return f"order for venue '{cmd.venue}' sent to venue '{self.name}'", None
-        if cmd.client_order_id in tr.orders or cmd.client_order_id in tr.closed:
-            dup = f"duplicate client_order_id '{cmd.client_order_id}' for trader '{cmd.trader}'"
-            return dup, None
-        st = self._symbol(sym)
-        spec = st.spec
-        if spec is None:
-            known = ", ".join(self.config.instruments)
-            return f"unknown symbol {sym}: not in the venue's instruments (known: {known})", None
-        pos = acct.position(sym, self.config.default_leverage)
-        leverage = cmd.leverage if cmd.leverage is not None else pos.leverage
-        reason = filter_reason(cmd, spec, leverage, st.last_close)
-        if reason is not None:
-            return reason, None
-        active = True
-        if cmd.parent_id is not None:
-            parent = tr.orders.get(cmd.parent_id) or tr.closed.get(cmd.parent_id)
-            if parent is None:
-                return f"unknown parent order '{cmd.parent_id}'", None
-            if parent.symbol != sym:
-                return f"parent order '{cmd.parent_id}' is on {parent.symbol}, not {sym}", None
-            if parent.status in OPEN_STATUSES:
-                active = False
-            elif parent.status != "filled":
-                return f"parent order '{cmd.parent_id}' is {parent.status}", None
-        signed = cmd.qty if cmd.side == "buy" else -cmd.qty
-        if cmd.reduce_only and active and pos.qty != 0.0 and (pos.qty > 0.0) == (signed > 0.0):
-            return REDUCE_ONLY_REASON, None
-        last = st.last_close
-        marketable = (
-            cmd.order_type == "limit"
-            and last is not None
-            and cmd.price is not None
-            and (cmd.price >= last if cmd.side == "buy" else cmd.price <= last)
-        )
-        if marketable and cmd.time_in_force == "GTX":
-            return (
-                f"post-only (GTX) limit {cmd.side} at {fmt_num(cmd.price or 0.0)} would take "
-                f"liquidity: last close {fmt_num(last or 0.0)}"
-            ), None
-        ref = reference_price(cmd, last) or 0.0
-        inc = 0.0 if cmd.reduce_only else increasing_qty(pos.qty, signed)
-        margin = inc * ref / leverage
-        fee = self._fees.fee(sym, cmd.qty * ref, "taker") if margin > 0.0 else 0.0
-        # A leverage change re-margins the open position; closing part of it frees margin.
-        position_margin = abs(pos.qty) * pos.entry_price / leverage
-        freed = freed_margin(pos.qty, position_margin, signed) if margin > 0.0 else 0.0
-        available = acct.available - (position_margin - pos.margin) + freed
-        reason = margin_reason(margin, fee, available, acct.asset)
-        if reason is not None:
-            return reason, None
-        acct.set_leverage(pos, leverage)
-        self._n_orders += 1
-        order = SimOrder(cmd, acct, leverage, f"{self.name}-o{self._n_orders}")
-        order.active = active
-        order.at_open = cmd.order_type == "market" or (
-            cmd.order_type == "limit" and (marketable or cmd.time_in_force == "IOC")
-        )
-        order.reserved = max(0.0, margin + fee - freed)
-        return "", order
-
     def _cancel(self, cmd: CancelOrder) -> None:
         tr = self._traders.get(cmd.trader)
         if tr is None:
@@ -291,42 +277,20 @@ class SimVenue:
         if order is not None:
             self.close(order, "canceled", "canceled by trader", cmd.ts)
             return
-        closed = tr.closed.get(cmd.client_order_id)
-        if closed is None:
-            reason = f"unknown order {cmd.client_order_id}"
-            update = reports.rejected_cancel(self.name, cmd, reason)
-        else:
-            reason = f"order {cmd.client_order_id} is already {closed.status}: nothing to cancel"
-            update = reports.rejected_closed(self.name, cmd, closed, reason)
+        update = reports.cancel_rejection(self.name, cmd, tr.closed.get(cmd.client_order_id))
         self._publish(tr.account.topic, update)
 
     def _reject_unknown_account(self, cmd: SubmitOrder | CancelOrder) -> None:
-        try:
-            topic = topics.execution(cmd.trader)
-        except BusError:
-            return  # no valid topic to report on: the trader id itself is malformed
-        reason = f"unknown account '{cmd.trader}': open_account first"
-        if isinstance(cmd, SubmitOrder):
-            update = reports.rejected(self.name, cmd, reason)
-        else:
-            update = reports.rejected_cancel(self.name, cmd, reason)
-        self._publish(topic, update)
+        rejection = reports.unknown_account(self.name, cmd)
+        if rejection is not None:
+            self._publish(*rejection)
 
     # -- MatchSink: what the matcher calls -----------------------------------------------------
     def position_qty(self, order: SimOrder) -> float:
         return order.account.position_qty(order.symbol)
 
     def margin_shortfall(self, order: SimOrder, qty: float, price: float) -> str | None:
-        acct = order.account
-        pos = acct.positions[order.symbol]
-        signed = qty if order.is_buy else -qty
-        margin = increasing_qty(pos.qty, signed) * price / pos.leverage
-        if margin <= 0.0:
-            return None
-        fee = self._fees.fee(order.symbol, qty * price, "taker")
-        available = acct.available + order.reserved + freed_margin(pos.qty, pos.margin, signed)
-        at = f" at the open {fmt_num(price)}"
-        return margin_reason(margin, fee, available, acct.asset, at)
+        return fill_margin_reason(order, qty, price, self._fees)
 
     def fill(
         self, order: SimOrder, qty: float, price: float, liquidity: Liquidity, ts: int
@@ -335,13 +299,8 @@ class SimVenue:
         sym = order.symbol
         pos = acct.positions[sym]
         fee = self._fees.fee(sym, qty * price, liquidity)
-        old = pos.qty
         realized = acct.apply_fill(pos, qty if order.is_buy else -qty, price, fee)
-        st = self._symbols[sym]
-        if old == 0.0 and pos.qty != 0.0:
-            st.positions.append(pos)
-        elif old != 0.0 and pos.qty == 0.0:
-            st.positions.remove(pos)
+        self._position_changed(pos)
         prev = order.filled_qty
         order.filled_qty = filled = round(prev + qty, 12)
         avg = order.avg_price
@@ -350,7 +309,6 @@ class SimVenue:
         order.status = status
         if status == "filled":
             self._forget(order)
-        st.refresh()
         self._n_fills += 1
         name = self.name
         fill_id = f"{name}-{self._n_fills}"
@@ -377,7 +335,57 @@ class SimVenue:
         for kid in book.pop_children(order.client_order_id):
             self.close(kid, "canceled", f"parent {order.client_order_id} {status}", ts)
 
+    def liquidation_watch(self, book: OrderBook) -> tuple[float, bool] | None:
+        pos = book.account.positions.get(book.symbol)
+        if pos is None or pos.qty == 0.0 or pos.liquidation_price is None:
+            return None
+        return pos.liquidation_price, pos.qty > 0.0
+
+    def liquidate(self, book: OrderBook, price: float, ts: int) -> None:
+        self._liquidate(book.account.positions[book.symbol], price, ts)
+
     # -- helpers -------------------------------------------------------------------------------
+    def _liquidate(self, pos: Position, price: float, ts: int) -> None:
+        """Cancel the account's orders on the symbol, then close the whole position at `price`.
+
+        Reported like a fill of a market order `liq-<venue>-<n>` (taker), with the usual
+        OrderUpdate / PositionUpdate and a BalanceUpdate of reason "liquidation".
+        """
+        tr = self._traders[pos.account.trader]
+        why = liquidation_reason(pos)
+        book = tr.books.get(pos.symbol)
+        if book is not None:
+            for order in list(book.orders.values()):
+                self.close(order, "canceled", why, ts)
+        booking = settle_liquidation(pos.account, pos, price, self.config.liquidation_fee_rate)
+        self._position_changed(pos)
+        self._n_liquidations += 1
+        self._n_fills += 1
+        coid, fill_id = f"liq-{self.name}-{self._n_liquidations}", f"{self.name}-{self._n_fills}"
+        order, group = reports.liquidation(self.name, pos, ts, price, booking, why, coid, fill_id)
+        tr.closed[coid] = ClosedOrder("filled", pos.symbol, order.side, "market", order.qty)
+        for event in group:
+            self._publish(pos.account.topic, event)
+
+    def _position_changed(self, pos: Position) -> None:
+        """After a fill or a liquidation of `pos`: symbol lists, liquidation prices, leverage."""
+        st = self._symbols[pos.symbol]
+        if pos.qty != 0.0:
+            if pos not in st.positions:
+                st.positions.append(pos)
+        elif pos in st.positions:
+            st.positions.remove(pos)
+            pos.liquidation_price = None
+        st.refresh()
+        self._refresh_risk(pos.account)
+        st.refresh_liquidation()
+
+    def _refresh_risk(self, acct: Account) -> None:
+        """Recompute `acct`'s liquidation prices (and the symbols' levels), note its leverage."""
+        for pos in refresh_liquidation_prices(acct):
+            self._symbols[pos.symbol].refresh_liquidation()
+        acct.note_leverage()
+
     def _forget(self, order: SimOrder) -> None:
         """Take a closed order out of its book and release its reserved margin."""
         acct = order.account

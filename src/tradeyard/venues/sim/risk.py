@@ -1,0 +1,148 @@
+"""Account-level risk bookkeeping: liquidation prices and the booking of a liquidation.
+
+Kept out of the per-bar path on purpose: liquidation prices are recomputed here when an
+account changes (a fill, a funding payment, a leverage change, a liquidation), and the bar only
+compares its low / high with the price stored on each position.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tradeyard.events import Bar
+from tradeyard.venues.sim.account import Account, Position
+from tradeyard.venues.sim.liquidation import liquidation_price
+from tradeyard.venues.sim.validation import fmt_num
+
+__all__ = [
+    "LiquidationBooking",
+    "cross_margin_balance",
+    "liquidation_reason",
+    "mark_price",
+    "reached",
+    "refresh_liquidation_prices",
+    "settle_liquidation",
+]
+
+
+def mark_price(pos: Position) -> float:
+    """The price `pos` was last marked at (entry + unrealized / qty; no mark is stored)."""
+    return pos.entry_price + pos.unrealized_pnl / pos.qty if pos.qty else pos.entry_price
+
+
+def _maintenance_margin(pos: Position) -> float:
+    return pos.brackets.maintenance_margin(abs(pos.qty) * mark_price(pos))
+
+
+def refresh_liquidation_prices(acct: Account) -> list[Position]:
+    """Recompute the liquidation price of every open position of `acct`; return those positions.
+
+    Isolated: B = the position's margin. Cross: B = wallet − isolated margins + Σ (unrealized −
+    maintenance margin) of the other cross positions at their last marks (see `liquidation`).
+    """
+    opened = acct.open_positions()
+    isolated_margin = 0.0
+    cross_upnl = 0.0
+    cross_mm = 0.0
+    mms: list[float] = []
+    for pos in opened:
+        if pos.isolated:
+            isolated_margin += pos.margin
+            mms.append(0.0)
+        else:
+            mm = _maintenance_margin(pos)
+            mms.append(mm)
+            cross_upnl += pos.unrealized_pnl
+            cross_mm += mm
+    cross_wallet = acct.wallet_balance - isolated_margin
+    for pos, mm in zip(opened, mms, strict=True):
+        if pos.isolated:
+            balance = pos.margin
+        else:
+            balance = cross_wallet + (cross_upnl - pos.unrealized_pnl) - (cross_mm - mm)
+        pos.liquidation_price = liquidation_price(pos.qty, pos.entry_price, balance, pos.brackets)
+    return opened
+
+
+def cross_margin_balance(acct: Account) -> float:
+    """Wallet − isolated margins + unrealized PnL of the cross positions."""
+    balance = acct.wallet_balance
+    for pos in acct.positions.values():
+        if pos.qty != 0.0:
+            balance += -pos.margin if pos.isolated else pos.unrealized_pnl
+    return balance
+
+
+class LiquidationBooking(NamedTuple):
+    """What a liquidation did to the account (for the reports)."""
+
+    qty: float
+    """Signed qty of the closing trade (opposite to the position)."""
+    realized_pnl: float
+    fee: float
+    absorbed: float
+    """Loss beyond the margin, paid by the insurance fund (credited back to the wallet)."""
+
+    @property
+    def wallet_delta(self) -> float:
+        return self.realized_pnl - self.fee + self.absorbed
+
+
+def settle_liquidation(
+    acct: Account, pos: Position, price: float, fee_rate: float
+) -> LiquidationBooking:
+    """Close all of `pos` at `price`, charge the liquidation fee, cover any shortfall.
+
+    The fee is `fee_rate` × notional at `price`, charged instead of the trading fee.
+
+    - isolated: the loss is limited to the position's margin. The fee is capped at what is
+      left of it (margin + realized PnL, which at the liquidation price is the maintenance
+      margin), and a realized loss beyond the margin (a bar that opened through the price) is
+      absorbed by the insurance fund.
+    - cross: the whole cross balance backs the position, and the fee may exceed what is left
+      of it. If the cross margin balance is negative afterwards, the wallet is topped up to bring
+      it to 0 and the difference is recorded as absorbed.
+    """
+    qty = pos.qty
+    realized = (price - pos.entry_price) * qty
+    fee = fee_rate * abs(qty) * price
+    absorbed = 0.0
+    if pos.isolated:
+        left = pos.margin + realized
+        fee = min(fee, max(left, 0.0))
+        absorbed = max(-left, 0.0)
+    realized = acct.apply_fill(pos, -qty, price, fee)
+    if not pos.isolated:
+        absorbed = max(-cross_margin_balance(acct), 0.0)
+    acct.wallet_balance += absorbed
+    acct.insurance_fund_absorbed += absorbed
+    return LiquidationBooking(-qty, realized, fee, absorbed)
+
+
+def reached(pos: Position, bar: Bar) -> tuple[float, int] | None:
+    """(price, ts) of `pos`'s liquidation if `bar` reaches it, else None.
+
+    At the liquidation price at the bar's close time, or at the open at the open time when the
+    bar opened through it (a gap: the first price the liquidation engine could trade at).
+    """
+    level = pos.liquidation_price
+    if level is None or pos.qty == 0.0:
+        return None
+    if pos.qty > 0.0:
+        if bar.low > level:
+            return None
+        gapped = bar.open <= level
+    else:
+        if bar.high < level:
+            return None
+        gapped = bar.open >= level
+    return (bar.open, bar.open_time) if gapped else (level, bar.close_time)
+
+
+def liquidation_reason(pos: Position) -> str:
+    """The reason put on the liquidation's OrderUpdate and on the orders it cancels."""
+    mode = "isolated" if pos.isolated else "cross"
+    return (
+        f"liquidation: the {pos.symbol} position reached its liquidation price "
+        f"{fmt_num(pos.liquidation_price or 0.0)} ({mode} margin)"
+    )
