@@ -18,7 +18,7 @@ from tradeyard.backtest.recorder import Recorder
 from tradeyard.backtest.results import BacktestResult, EquityCurve
 from tradeyard.bots import BotContext, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
-from tradeyard.bus import InProcessBus
+from tradeyard.bus import Handler, InProcessBus
 from tradeyard.config import BacktestConfig, build_params
 from tradeyard.errors import ConfigError
 from tradeyard.events import InstrumentSpec
@@ -66,11 +66,18 @@ def run_backtest(
     progress: Callable[[int], None] | None = None,
     charts: bool = True,
     chunk_size: int = 65_536,
+    journal: Handler | None = None,
 ) -> list[BacktestResult]:
+    """Run the config's bots over `bars` (loaded from the config when not given).
+
+    `journal`, when given, sees every event on the bus with its topic, in delivery order.
+    """
     if bars is None:
         bars, funding = load_run_data(cfg)
     symbols = [b.symbol for b in bars]
     bus = InProcessBus()
+    if journal is not None:
+        bus.subscribe(">", journal)
     venue_cfg = SimVenueConfig(
         name=cfg.venue.name,
         maker_fee=cfg.venue.maker_fee,
