@@ -13,6 +13,7 @@ strategies' indicators are computed a chunk at a time by their vectorised twins 
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -88,8 +89,9 @@ class BacktestEngine:
         trader_ids = [t.bot_id for t in self.traders]
         accounts = [venue.account(t) for t in trader_ids]
         start_eq = {t: venue.equity(t) for t in trader_ids}
-        times: list[int] = []
-        curves: list[list[float]] = [[] for _ in trader_ids]
+        # Result records, 8 bytes a point (a list of floats would hold 32).
+        times = array("q")
+        curves = [array("d") for _ in trader_ids]
         exposed = [0] * len(trader_ids)
         sampled = list(zip(accounts, curves, range(len(accounts)), strict=True))
         vname = venue.name
@@ -142,13 +144,13 @@ class BacktestEngine:
             bot.on_stop()
 
         n = max(len(times), 1)
-        t_arr = np.asarray(times, dtype=np.int64)
+        t_arr = np.frombuffer(times, dtype=np.int64).copy()
         return {
             t: TraderRun(
                 trader=t,
                 starting_equity=start_eq[t],
                 times=t_arr,
-                equity=np.asarray(curves[i], dtype=np.float64),
+                equity=np.frombuffer(curves[i], dtype=np.float64).copy(),
                 exposure=exposed[i] / n,
                 fees_paid=venue.fees_paid(t),
                 funding_paid=venue.funding_paid(t),

@@ -286,11 +286,12 @@ def test_engulfing_rsi_when_real_data_view_matches_venue(monkeypatch: pytest.Mon
     monkeypatch.setitem(tradeyard.strategies.REGISTRY, "engulfing_rsi", _Recording)
     monkeypatch.setattr(_Recording, "views", {})
     series = [_resample(s, "1h", "1h") for s in SYMBOLS]
-    # wider RSI gates than the defaults so that a month of hourly bars trades on every symbol
+    # wider RSI gates than the defaults (50 / 50), so that reversals happen as well
     (result,) = run_backtest(
         _config(rsi_long_max=50.0, rsi_short_min=50.0), series, {}, charts=False
     )
     assert {t.symbol for t in result.trades} == set(SYMBOLS)
+    assert any("engulfing" in t.exit_reason for t in result.trades)  # reversals
     assert not [o for o in result.orders if o.status == "rejected"]
     kinds = {o.client_order_id: o for o in result.orders}
     # the strategy never sends a flat to a venue position it believes closed
@@ -315,9 +316,10 @@ def test_engulfing_rsi_when_real_data_view_matches_venue(monkeypatch: pytest.Mon
             assert side == int(np.sign(round(pos, 9))), f"{s.symbol}: drift at {t_next}"
 
 
-def test_engulfing_rsi_when_real_data_with_defaults_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engulfing_rsi_when_real_data_with_defaults_runs() -> None:
     series = [_resample(s, "1h", "1h") for s in SYMBOLS]
     (result,) = run_backtest(_config(), series, {}, charts=False)
+    assert {t.symbol for t in result.trades} == set(SYMBOLS)
     assert not [o for o in result.orders if o.status == "rejected"]
     assert {t.exit_reason for t in result.trades} <= {"take profit", "stop loss"} | {
         t.exit_reason for t in result.trades if "engulfing" in t.exit_reason
