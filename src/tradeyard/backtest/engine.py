@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from tradeyard.backtest.merge import merged_chunks
+from tradeyard.backtest.merge import BarSource, merged_chunks
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.bots import Bot, StrategyBot, Trader
 from tradeyard.bus import InProcessBus
@@ -47,7 +47,7 @@ class BacktestEngine:
         self,
         bus: InProcessBus,
         venue: Any,
-        bars: Sequence[BarSeries],
+        bars: Sequence[BarSeries] | BarSource,
         strategies: Sequence[StrategyBot],
         traders: Sequence[Trader],
         chunk_size: int = 65_536,
@@ -57,7 +57,7 @@ class BacktestEngine:
     ) -> None:
         self.bus = bus
         self.venue = venue
-        self.bars = list(bars)
+        self.bars = bars if isinstance(bars, BarSource) else list(bars)
         self.strategies = list(strategies)
         self.traders = list(traders)
         self.feeds = list(feeds)
@@ -81,7 +81,7 @@ class BacktestEngine:
             venue.open_account(trader.bot_id)
         for bot in bots:
             bot.on_start()
-        interval = self.bars[0].interval if self.bars else "1m"
+        interval = _interval(self.bars)
         # Only bots trading the data's own interval can take precomputed indicator chunks;
         # bots on aggregated bars (5m, 1d, ...) update their indicators bar by bar.
         primed = [b for b in self.strategies if self.prime and b.interval == interval]
@@ -95,10 +95,8 @@ class BacktestEngine:
         exposed = [0] * len(trader_ids)
         sampled = list(zip(accounts, curves, range(len(accounts)), strict=True))
         vname = venue.name
-        handlers = {
-            s.symbol: bus.handlers(topics.bar(vname, s.symbol, interval)) for s in self.bars
-        }
-        bar_topics = {s.symbol: topics.bar(vname, s.symbol, interval) for s in self.bars}
+        handlers = {s: bus.handlers(topics.bar(vname, s, interval)) for s in _symbols(self.bars)}
+        bar_topics = {s: topics.bar(vname, s, interval) for s in _symbols(self.bars)}
         venue_on_bar = venue.on_bar
 
         queue = bus.hold()  # bars go straight to their handlers; what they publish is queued
@@ -172,3 +170,13 @@ class BacktestEngine:
                         "volume": part.volume,
                     },
                 )
+
+
+def _symbols(bars: Sequence[BarSeries] | BarSource) -> list[str]:
+    return list(bars.symbols) if isinstance(bars, BarSource) else [s.symbol for s in bars]
+
+
+def _interval(bars: Sequence[BarSeries] | BarSource) -> str:
+    if isinstance(bars, BarSource):
+        return bars.interval
+    return bars[0].interval if bars else "1m"

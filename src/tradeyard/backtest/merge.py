@@ -1,20 +1,40 @@
 """The one place that merges many symbols' bars into one time-ordered stream.
 
-Bars are ordered by (close time, symbol position in the run's symbol list), handed out in
-chunks so that memory stays O(chunk) whatever the length of history, and so that indicators can
-be precomputed a chunk at a time. Each chunk also gives each symbol's own slice (for priming).
+Bars are ordered by (close time, symbol position in the run's symbol list) and handed out in
+chunks, so that indicators can be precomputed a chunk at a time. Each chunk also gives each
+symbol's own slice (for priming).
+
+Two kinds of input:
+* a list of in-memory `BarSeries` (cut here into windows of about `chunk_size` bars);
+* a `BarSource` that yields consecutive time windows itself, so the history never has to be
+  in memory at once: memory is O(window), however long the backtest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Protocol, runtime_checkable
 
 import msgspec
 import numpy as np
 
 from tradeyard.marketdata import BarSeries, interval_ms
 
-__all__ = ["MergedChunk", "merged_chunks"]
+__all__ = ["BarSource", "MergedChunk", "merge_window", "merged_chunks", "series_windows"]
+
+
+@runtime_checkable
+class BarSource(Protocol):
+    """Bars streamed as consecutive time windows.
+
+    Each window maps symbols to their rows in one time range; every row of a window is earlier
+    than every row of the next window. A symbol may be absent from a window (no bars there).
+    """
+
+    symbols: list[str]
+    interval: str
+
+    def windows(self) -> Iterator[dict[str, BarSeries]]: ...
 
 
 class MergedChunk(msgspec.Struct):
@@ -35,11 +55,22 @@ class MergedChunk(msgspec.Struct):
         return len(self.symbol)
 
 
-def merged_chunks(series: Sequence[BarSeries], chunk_size: int = 65_536) -> Iterator[MergedChunk]:
+def merged_chunks(
+    bars: Sequence[BarSeries] | BarSource, chunk_size: int = 65_536
+) -> Iterator[MergedChunk]:
+    if isinstance(bars, BarSource):
+        order, windows = list(bars.symbols), bars.windows()
+    else:
+        order, windows = [s.symbol for s in bars], series_windows(bars, chunk_size)
+    for window in windows:
+        if window:
+            yield merge_window(window, order)
+
+
+def series_windows(series: Sequence[BarSeries], chunk_size: int) -> Iterator[dict[str, BarSeries]]:
+    """Cut in-memory series into consecutive time windows of about `chunk_size` bars in all."""
     if not series:
         return
-    interval = series[0].interval
-    step = interval_ms(interval) - 1
     per = max(1, chunk_size // len(series))
     ptr = [0] * len(series)
     while True:
@@ -47,41 +78,43 @@ def merged_chunks(series: Sequence[BarSeries], chunk_size: int = 65_536) -> Iter
         if not live:
             return
         end_t = min(int(series[i].open_time[min(ptr[i] + per, len(series[i])) - 1]) for i in live)
-        parts: dict[str, BarSeries] = {}
-        idx_parts, ot_parts = [], []
-        cols: dict[str, list[np.ndarray]] = {
-            c: [] for c in ("open", "high", "low", "close", "volume")
-        }
+        window: dict[str, BarSeries] = {}
         for i in live:
             s = series[i]
             stop = int(np.searchsorted(s.open_time, end_t, "right"))
-            if stop == ptr[i]:
-                continue
-            part = s.slice(ptr[i], stop)
-            ptr[i] = stop
-            parts[s.symbol] = part
-            idx_parts.append(np.full(len(part), i, dtype=np.int64))
-            ot_parts.append(part.open_time)
-            for c in cols:
-                cols[c].append(getattr(part, c))
-        sym_idx = np.concatenate(idx_parts)
-        ot = np.concatenate(ot_parts)
-        ct = ot + step
-        order = np.lexsort((sym_idx, ct))
-        ct_sorted = ct[order]
-        last = np.empty(len(order), dtype=bool)
-        last[:-1] = ct_sorted[1:] != ct_sorted[:-1]
-        last[-1] = True
-        names = [s.symbol for s in series]
-        yield MergedChunk(
-            per_symbol=parts,
-            symbol=[names[k] for k in sym_idx[order].tolist()],
-            open_time=ot[order].tolist(),
-            close_time=ct_sorted.tolist(),
-            open=np.concatenate(cols["open"])[order].tolist(),
-            high=np.concatenate(cols["high"])[order].tolist(),
-            low=np.concatenate(cols["low"])[order].tolist(),
-            close=np.concatenate(cols["close"])[order].tolist(),
-            volume=np.concatenate(cols["volume"])[order].tolist(),
-            last_of_time=last.tolist(),
-        )
+            if stop > ptr[i]:
+                window[s.symbol] = s.slice(ptr[i], stop)
+                ptr[i] = stop
+        yield window
+
+
+def merge_window(window: dict[str, BarSeries], order: Sequence[str]) -> MergedChunk:
+    """Merge one window's symbols by (close time, position of the symbol in `order`)."""
+    rank = {s: i for i, s in enumerate(order)}
+    parts = sorted(window.items(), key=lambda kv: rank[kv[0]])
+    step = interval_ms(parts[0][1].interval) - 1
+    sym_idx = np.concatenate([np.full(len(p), rank[s], dtype=np.int64) for s, p in parts])
+    ot = np.concatenate([p.open_time for _, p in parts])
+    ct = ot + step
+    idx = np.lexsort((sym_idx, ct))
+    ct_sorted = ct[idx]
+    last = np.empty(len(idx), dtype=bool)
+    last[:-1] = ct_sorted[1:] != ct_sorted[:-1]
+    last[-1] = True
+
+    def col(name: str) -> list[float]:
+        return np.concatenate([getattr(p, name) for _, p in parts])[idx].tolist()  # type: ignore[no-any-return]
+
+    names = list(order)
+    return MergedChunk(
+        per_symbol=dict(parts),
+        symbol=[names[k] for k in sym_idx[idx].tolist()],
+        open_time=ot[idx].tolist(),
+        close_time=ct_sorted.tolist(),
+        open=col("open"),
+        high=col("high"),
+        low=col("low"),
+        close=col("close"),
+        volume=col("volume"),
+        last_of_time=last.tolist(),
+    )

@@ -13,6 +13,7 @@ import numpy as np
 
 from tradeyard.backtest.charts import build_charts
 from tradeyard.backtest.engine import BacktestEngine, TraderRun
+from tradeyard.backtest.merge import BarSource
 from tradeyard.backtest.metrics import compute_metrics
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.backtest.results import BacktestResult, EquityCurve
@@ -61,7 +62,7 @@ def load_run_data(
 
 def run_backtest(
     cfg: BacktestConfig,
-    bars: list[BarSeries] | None = None,
+    bars: list[BarSeries] | BarSource | None = None,
     funding: dict[str, list[tuple[int, float]]] | None = None,
     progress: Callable[[int], None] | None = None,
     charts: bool = True,
@@ -70,11 +71,13 @@ def run_backtest(
 ) -> list[BacktestResult]:
     """Run the config's bots over `bars` (loaded from the config when not given).
 
+    `bars` may be a `BarSource` that streams time windows (memory O(window); no charts then).
     `journal`, when given, sees every event on the bus with its topic, in delivery order.
     """
     if bars is None:
         bars, funding = load_run_data(cfg)
-    symbols = [b.symbol for b in bars]
+    streamed = isinstance(bars, BarSource)
+    symbols = list(bars.symbols) if streamed else [b.symbol for b in bars]
     bus = InProcessBus()
     if journal is not None:
         bus.subscribe(">", journal)
@@ -92,7 +95,7 @@ def run_backtest(
         return ctx
 
     strategy_bots: list[StrategyBot] = []
-    data_interval = bars[0].interval
+    data_interval = bars.interval if streamed else bars[0].interval
     for i, s in enumerate(cfg.strategies):
         syms = s.symbols or symbols
         missing = [x for x in syms if x not in symbols]
@@ -139,7 +142,7 @@ def run_backtest(
     results = [
         _result(cfg, runs[t.bot_id], engine.recorder, engine.bars_processed) for t in traders
     ]
-    if charts and results:
+    if charts and results and not streamed:  # charts need the whole series in memory
         first = cfg.traders[0]
         followed = [b for b in strategy_bots if b.bot_id in first.follows]
         results[0].charts = build_charts(bars, followed, results[0].trades)
