@@ -20,9 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 SHARED = ROOT.parent / "shared" / "data" / "binance-usdm" / "1m"
 SET_15 = (
     "AVAXUSDT",
@@ -44,29 +43,11 @@ SET_15 = (
 WINDOW = (1_746_373_020_000, 1_748_964_720_000)  # 2025-05-04 15:37 .. 2025-06-03 15:32 UTC
 
 
-def chained_series(n: int):  # -> BarSeries
-    """`n` one-minute bars: real BTCUSDT bars repeated end to end, rescaled to join smoothly."""
-    from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+def chained(n: int):  # -> BarSeries
+    """`n` one-minute bars: real BTCUSDT bars laid end to end, rescaled to join smoothly."""
+    from _chained import chained_series
 
-    src_dir = SHARED if (SHARED / "BTCUSDT.parquet").exists() else bundled_bars_dir()
-    src = load_bars(src_dir, ["BTCUSDT"])["BTCUSDT"]
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in ("open", "high", "low", "close", "volume")}
-    got, scale = 0, 1.0
-    while got < n:
-        take = min(len(src), n - got)
-        for c in ("open", "high", "low", "close"):
-            parts[c].append(getattr(src, c)[:take] * scale)
-        parts["volume"].append(src.volume[:take])
-        scale = parts["close"][-1][-1] / src.open[0]
-        got += take
-    t0 = int(src.open_time[0])
-    ot = t0 + 60_000 * np.arange(n, dtype=np.int64)
-    return BarSeries(
-        "BTCUSDT",
-        "1m",
-        ot,
-        *(np.concatenate(parts[c]) for c in ("open", "high", "low", "close", "volume")),
-    )
+    return chained_series("BTCUSDT", n)
 
 
 def basket_series():
@@ -85,7 +66,7 @@ def run_case(case: str, strategy: str, n: int) -> dict[str, object]:
 
     t_load = time.perf_counter()
     if case == "a":
-        bars, what = [chained_series(n)], f"{n:,} chained real BTCUSDT 1m bars"
+        bars, what = [chained(n)], f"{n:,} chained real BTCUSDT 1m bars"
     else:
         bars, what = basket_series()
     load_s = time.perf_counter() - t_load
