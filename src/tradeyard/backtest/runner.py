@@ -20,7 +20,7 @@ from tradeyard.backtest.results import BacktestResult, EquityCurve
 from tradeyard.bots import BotContext, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bus import Handler, InProcessBus
-from tradeyard.config import BacktestConfig, build_params
+from tradeyard.config import BacktestConfig, TraderConfig, build_params
 from tradeyard.errors import ConfigError
 from tradeyard.events import InstrumentSpec
 from tradeyard.events.topics import topic_for
@@ -125,7 +125,21 @@ def run_backtest(
         sym: venue_cfg.instrument(sym) or default_instrument(sym) for sym in symbols
     }
     traders = [
-        Trader(emitter(t.id), cfg.venue.name, t.follows, t.sizing, t.leverage, instruments)
+        Trader(
+            emitter(t.id),
+            cfg.venue.name,
+            t.follows,
+            t.sizing,
+            t.leverage,
+            instruments,
+            symbols=t.symbols or _followed_symbols(cfg, t, symbols),
+            allocation=t.allocation,
+            max_symbol_leverage=t.max_symbol_leverage,
+            max_total_leverage=t.max_total_leverage,
+            margin_buffer=t.margin_buffer,
+            taker_fee=cfg.venue.taker_fee,
+            bar_interval=data_interval,
+        )
         for t in cfg.traders
     ]
     engine = BacktestEngine(
@@ -147,6 +161,16 @@ def run_backtest(
         followed = [b for b in strategy_bots if b.bot_id in first.follows]
         results[0].charts = build_charts(bars, followed, results[0].trades)
     return results
+
+
+def _followed_symbols(
+    cfg: BacktestConfig, trader: TraderConfig, data_symbols: list[str]
+) -> list[str]:
+    """The symbols of the strategies a trader follows, in data order."""
+    wanted = {
+        sym for s in cfg.strategies if s.id in trader.follows for sym in (s.symbols or data_symbols)
+    }
+    return [s for s in data_symbols if s in wanted]
 
 
 def check_aggregatable(data_interval: str, interval: str, where: str) -> None:
@@ -229,7 +253,8 @@ def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> Ba
 def _sizing_text(t: object) -> str:
     import msgspec
 
-    return msgspec.json.encode(t.sizing).decode()  # type: ignore[attr-defined]
+    how = t.allocation if t.allocation is not None else t.sizing  # type: ignore[attr-defined]
+    return msgspec.json.encode(how).decode() if how is not None else "default"
 
 
 _ = np  # numpy is used by callers through the result arrays

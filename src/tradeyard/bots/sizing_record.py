@@ -14,7 +14,7 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["CapApplied", "CapName", "SizingDecision", "explain", "order_tag", "summary"]
+__all__ = ["CapApplied", "CapName", "SizingDecision", "explain", "summary"]
 
 CapName = Literal["symbol_leverage", "total_leverage", "margin"]
 
@@ -124,19 +124,6 @@ def summary(d: SizingDecision) -> str:
     if d.caps:
         head += " cap:" + ",".join(_CAP_SHORT[c.name] for c in d.caps)
     return head
-
-
-def order_tag(signal_reason: str, d: SizingDecision) -> str:
-    """`<signal reason> | <summary>` in at most 64 characters; the reason is shortened, never
-    the summary, because the reason is also kept whole in the decision."""
-    note = summary(d)
-    room = _TAG_MAX - len(note) - 3
-    if not signal_reason:
-        return note[:_TAG_MAX]
-    if room <= 1:
-        return signal_reason[:_TAG_MAX]
-    reason = signal_reason if len(signal_reason) <= room else signal_reason[: room - 1] + "…"
-    return f"{reason} | {note}"
 
 
 def explain(d: SizingDecision, skip: str = "") -> str:

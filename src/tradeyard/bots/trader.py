@@ -52,7 +52,7 @@ from tradeyard.bots.sizing import (
     margin_needed,
     max_increase,
 )
-from tradeyard.bots.sizing_record import CapApplied, SizingDecision, explain, order_tag
+from tradeyard.bots.sizing_record import CapApplied, SizingDecision, explain, summary
 from tradeyard.errors import ConfigError
 from tradeyard.events import (
     BalanceUpdate,
@@ -264,7 +264,8 @@ class Trader(Bot):
                 abs(decision.order_qty),
                 price=sig.price if sig.entry == "limit" else None,
                 reduce_only=decision.reduce_only,
-                tag=order_tag(sig.reason, decision),
+                tag=sig.reason,
+                sizing=summary(decision),
                 reserve=reserve,
             )
         brackets = self._brackets(sig, decision.target_qty, cid or None)
@@ -293,6 +294,7 @@ class Trader(Bot):
         skip = ""
         weight: float | None = None
         unit = 0.0
+        # 1. the full position (combined target ±1) the allocation or the sizing gives
         if self.symbols and symbol not in self.symbols:
             skip = f"{symbol} is not one of the trader's symbols ({', '.join(self.symbols)})"
         elif combined != 0.0 and price is not None:
@@ -304,12 +306,15 @@ class Trader(Bot):
                     unit = max(equity, 0.0) * lev * weight / price
             else:
                 unit = self.sizing.unit_qty(price, equity, lev)
-            if not skip and not unit > 0.0:
+            if not skip and weight == 0.0:
+                skip = f"{self._mode()} gives {symbol} a weight of 0"
+            elif not skip and not unit > 0.0:
                 skip = f"nothing to size with: wallet {equity:,.2f} USDT"
         desired = combined * unit if unit else 0.0
         caps: list[CapApplied] = []
         target = current
         rounded_off = 0.0
+        # 2. leverage caps, 3. rounding down to the step
         if not skip:
             if desired != 0.0 and price is not None:
                 desired_capped = self._apply_caps(symbol, desired, price, equity, caps)
@@ -321,6 +326,7 @@ class Trader(Bot):
         delta = round(target - current, 12)
         if spec is not None and abs(delta) < spec.step_size * 0.5:
             delta = 0.0
+        # 4. the margin check, across every position and pending order
         reserve = 0.0
         if delta != 0.0 and price is not None:
             inc = increasing_part(current, delta)
@@ -351,6 +357,7 @@ class Trader(Bot):
             and abs(target) < abs(current)
             and (target == 0.0 or (target > 0) == (current > 0))
         )
+        # 5. the exchange's minimums (reduce-only orders are exempt from min notional)
         if delta != 0.0 and spec is not None:
             qty = abs(delta)
             notional = qty * (price or 0.0)
@@ -519,6 +526,7 @@ class Trader(Bot):
         oco: str | None = None,
         tag: str = "",
         reserve: float = 0.0,
+        sizing: str = "",
     ) -> str:
         spec = self.instruments.get(symbol)
         if spec is not None:
@@ -541,6 +549,7 @@ class Trader(Bot):
             parent_id=parent,
             oco_group=oco,
             tag=tag[:64],
+            sizing=sizing[:128],
         )
         self.open_orders.setdefault(symbol, {})[cid] = order
         self._working[cid] = _Working(

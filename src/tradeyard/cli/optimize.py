@@ -32,7 +32,10 @@ __all__ = ["app", "optimize", "outcome_json"]
 def optimize(
     strategy: Annotated[str, typer.Option(help="Built-in strategy name, e.g. sma_cross.")],
     space: Annotated[
-        Path, typer.Option(help="TOML search space: [params.NAME] low/high/step/log or choices.")
+        Path,
+        typer.Option(
+            help="TOML search space: a params.NAME table per parameter (low/high/step/log or choices)."
+        ),
     ],
     data: Annotated[
         Path | None,

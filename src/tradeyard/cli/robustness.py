@@ -154,7 +154,7 @@ def _run(
 def _time(ms: int) -> str:
     import numpy as np
 
-    return str(np.datetime64(int(ms), "ms")).replace("T", " ")
+    return str(np.datetime64(int(ms), "ms").astype("datetime64[s]")).replace("T", " ")
 
 
 def _print_lookahead(out: Console, report: Any) -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from tradeyard.backtest.report import write_report
 from tradeyard.backtest.runner import load_run_data, run_backtest
-from tradeyard.bots import EquityFraction
+from tradeyard.bots import EqualWeight, EquityFraction
 from tradeyard.cli.output import result_json, write_atomic
 from tradeyard.cli.progress import bar_progress
 from tradeyard.cli.summary import summary_table
@@ -79,14 +79,21 @@ def config_from_options(
     venue = (
         VenueConfig() if fee_rate is None else VenueConfig(maker_fee=fee_rate, taker_fee=fee_rate)
     )
-    # Equal weight: each symbol gets an equal share of 95 % of the wallet (times leverage), so
-    # every symbol's entry can be margined at once.
+    # One symbol: 95 % of the wallet (times leverage). A basket: equal weight per symbol, so every
+    # symbol's entry can be margined at once.
     n_symbols = _count_symbols(data, symbols)
-    sizing = EquityFraction(fraction=0.95 / max(n_symbols, 1))
+    sizing = EquityFraction(fraction=0.95) if n_symbols <= 1 else None
+    allocation = EqualWeight() if n_symbols > 1 else None
     cfg = BacktestConfig(
         strategies=[StrategyConfig(id=strategy, strategy=strategy, params=typed)],
         traders=[
-            TraderConfig(id="trader", follows={strategy: 1.0}, sizing=sizing, leverage=leverage)
+            TraderConfig(
+                id="trader",
+                follows={strategy: 1.0},
+                sizing=sizing,
+                allocation=allocation,
+                leverage=leverage,
+            )
         ],
         data=DataConfig(
             path=str(data) if data is not None else "",

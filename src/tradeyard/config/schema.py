@@ -32,13 +32,16 @@ from typing import Annotated, Any
 
 import msgspec
 
+from tradeyard.bots.allocation import Allocation
 from tradeyard.bots.sizing import Sizing
+from tradeyard.errors import ConfigError
 from tradeyard.events import InstrumentSpec
 
 __all__ = ["BacktestConfig", "DataConfig", "StrategyConfig", "TraderConfig", "VenueConfig"]
 
 _Id = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_\-]{1,24}$")]
 _Fee = Annotated[float, msgspec.Meta(ge=0.0, le=0.1)]
+_Lev = Annotated[float, msgspec.Meta(gt=0.0, le=125.0)]
 
 
 class DataConfig(
@@ -77,14 +80,27 @@ class StrategyConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class TraderConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     id: _Id
     follows: dict[str, Annotated[float, msgspec.Meta(ge=-10.0, le=10.0)]]
-    sizing: Sizing = msgspec.field(default_factory=lambda: _default_sizing())
+    """Strategy ids and weights; the weighted targets are summed and clipped to ±1."""
+    sizing: Sizing | None = None
+    """How big a full position is on one symbol (default: 95 % of the wallet, equity_fraction)."""
+    allocation: Allocation | None = None
+    """Split the wallet across `symbols` instead: equal_weight, fixed_fraction, volatility_scaled."""
     leverage: Annotated[float, msgspec.Meta(gt=0.0, le=125.0)] = 1.0
+    symbols: list[str] = msgspec.field(default_factory=list)
+    """The basket; default: every symbol the followed strategies trade."""
+    max_symbol_leverage: _Lev | None = None
+    """Cap on one position's notional / wallet."""
+    max_total_leverage: _Lev | None = None
+    """Cap on all positions' notional / wallet."""
+    margin_buffer: Annotated[float, msgspec.Meta(ge=0.0, lt=1.0)] = 0.01
+    """Share of the wallet the trader keeps free when checking margin."""
 
-
-def _default_sizing() -> Sizing:
-    from tradeyard.bots.sizing import EquityFraction
-
-    return EquityFraction()
+    def __post_init__(self) -> None:
+        if self.sizing is not None and self.allocation is not None:
+            raise ConfigError(
+                "give either sizing (one symbol at a time) or allocation (a basket), not both",
+                where=f"traders.{self.id}",
+            )
 
 
 class BacktestConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

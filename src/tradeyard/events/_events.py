@@ -120,6 +120,9 @@ class SubmitOrder(Event, tag=True):
     parent_id: str | None = None
     oco_group: str | None = None
     tag: str = ""
+    """Why the order exists, in words (the signal's reason, "take profit", ...)."""
+    sizing: str = ""
+    """How the trader sized it, in short (allocation, leverage, caps that bound it)."""
 
 
 class CancelOrder(Event, tag=True):

@@ -198,10 +198,16 @@ def run_optimize(
             else open_storage(storage_text)
         )
         pool: ProcessPoolExecutor | None = None
+        stop: Any = None
         if settings.jobs > 1:
+            ctx = multiprocessing.get_context("spawn")
+            stop = ctx.Event()
             pool = stack.enter_context(
                 ProcessPoolExecutor(
-                    max_workers=settings.jobs, mp_context=multiprocessing.get_context("spawn")
+                    max_workers=settings.jobs,
+                    mp_context=ctx,
+                    initializer=_init_worker,
+                    initargs=(stop,),
                 )
             )
         for w in windows:
@@ -226,7 +232,7 @@ def run_optimize(
             if pool is None:
                 _run_here(study, job, progress)
             else:
-                _run_pool(pool, study, job, settings.jobs, progress)
+                _run_pool(pool, stop, study, job, settings.jobs, progress)
             folds.append(
                 _fold_outcome(study, w, cfg, train_bars, test_bars, funding, settings, charts)
             )
@@ -381,12 +387,21 @@ class _Objective:
         return score(result.metrics, job.objective)
 
 
+_STOP: Any = None
+"""In a worker process: the pool's stop event (set when another worker failed)."""
+
+
+def _init_worker(stop: Any) -> None:
+    global _STOP
+    _STOP = stop
+
+
 def _run_trials(study: Any, job: _Job, on_trial: Callable[[], None] | None) -> int:
     """Run trials one at a time until the study reaches its target; returns how many ran here."""
     objective = _Objective(job)
     callbacks = [lambda _s, _t: on_trial()] if on_trial is not None else None
     ran = 0
-    while _n_trials(study) < job.target:
+    while _n_trials(study) < job.target and not (_STOP is not None and _STOP.is_set()):
         study.optimize(objective, n_trials=1, callbacks=callbacks, gc_after_trial=False)
         ran += 1
     return ran
@@ -412,8 +427,14 @@ def _work(job: _Job, worker: int) -> int:
 
 
 def _run_pool(
-    pool: ProcessPoolExecutor, study: Any, job: _Job, jobs: int, progress: Progress | None
+    pool: ProcessPoolExecutor,
+    stop: Any,
+    study: Any,
+    job: _Job,
+    jobs: int,
+    progress: Progress | None,
 ) -> None:
+    """Run the fold on `jobs` workers; the first failure (or Ctrl-C) stops the others."""
     shown = 0
 
     def report() -> None:
@@ -425,11 +446,15 @@ def _run_pool(
 
     futures: list[Future[int]] = [pool.submit(_work, job, w) for w in range(jobs)]
     pending = set(futures)
-    while pending:
-        done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_EXCEPTION)
-        report()
-        for f in done:
-            f.result()  # a worker's exception stops the run here, with its own message
+    try:
+        while pending:
+            done, pending = wait(pending, timeout=_POLL_S, return_when=FIRST_EXCEPTION)
+            report()
+            for f in done:
+                f.result()  # a worker's exception stops the run here, with its own message
+    except BaseException:
+        stop.set()  # the other workers finish their current trial and return
+        raise
     report()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import warnings
 from typing import Any
 
 from tradeyard.errors import ConfigError
@@ -75,12 +76,14 @@ def open_storage(storage: str) -> Any:
             ) from e
     url = normalize_url(storage)
     try:
-        return optuna.storages.RDBStorage(
-            url,
-            heartbeat_interval=HEARTBEAT_INTERVAL_S,
-            grace_period=HEARTBEAT_GRACE_S,
-            engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
-        )
+        with warnings.catch_warnings():  # heartbeats are "experimental" in optuna; we rely on them
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url,
+                heartbeat_interval=HEARTBEAT_INTERVAL_S,
+                grace_period=HEARTBEAT_GRACE_S,
+                engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
+            )
     except Exception as e:  # SQLAlchemy / driver errors come in many types
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ConfigError(

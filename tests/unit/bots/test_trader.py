@@ -102,7 +102,7 @@ def test_trader_when_equal_weight_ten_symbols_2x_sizes_2000_usdt_per_symbol() ->
     # 2,000 / 2,999.99 = 0.666668… → 0.666 at step 0.001
     assert (eth.side, eth.qty) == ("sell", 0.666)
     assert btc.leverage == 2.0
-    assert btc.tag == "go | eqw 10% x2"
+    assert (btc.tag, btc.sizing) == ("go", "eqw 10% x2")
     d = trader.decisions[1]
     assert d.allocation_weight == pytest.approx(0.1)
     assert d.unit_qty == pytest.approx(2_000 / 2_999.99)
@@ -122,8 +122,8 @@ def test_trader_when_two_strategies_half_agree_sizes_half_a_position() -> None:
     assert isinstance(first, SubmitOrder) and first.qty == 0.02
     assert isinstance(_cancel, CancelOrder) and _cancel.client_order_id == first.client_order_id
     assert isinstance(second, SubmitOrder) and second.qty == 0.04
-    assert first.tag == "go | eqw 10% x2 t+0.5"
-    assert second.tag == "go | eqw 10% x2"
+    assert (first.tag, first.sizing) == ("go", "eqw 10% x2 t+0.5")
+    assert (second.tag, second.sizing) == ("go", "eqw 10% x2")
 
 
 def test_trader_when_fixed_fraction_sizes_listed_and_default_symbols() -> None:
@@ -137,7 +137,7 @@ def test_trader_when_fixed_fraction_sizes_listed_and_default_symbols() -> None:
     # 0.5 × 10,000 × 1 = 5,000 → 0.1 BTC; SOL takes the default 0.1: 1,000 / 150 = 6.666…
     assert btc.qty == 0.1
     assert sol.qty == 6.666
-    assert sol.tag == "go | fix 10% x1"
+    assert (sol.tag, sol.sizing) == ("go", "fix 10% x1")
 
 
 def test_trader_when_volatility_scaled_weights_are_inverse_sigma_of_recent_returns() -> None:
@@ -166,7 +166,7 @@ def test_trader_when_volatility_scaled_weights_are_inverse_sigma_of_recent_retur
     # BTC and ETH alternate, so σ_ETH = 2 σ_BTC exactly
     assert sigma["ETHUSDT"] == pytest.approx(2 * sigma["BTCUSDT"])
     assert eth.qty == math.floor(10_000 * expected["ETHUSDT"] / price * 1000) / 1000
-    assert eth.tag.startswith("go | vol ")
+    assert eth.tag == "go" and eth.sizing.startswith("vol ")
 
 
 def test_trader_when_volatility_not_warmed_up_skips_and_records_why() -> None:
@@ -194,7 +194,7 @@ def test_trader_when_no_allocation_sizes_each_symbol_with_its_sizing_as_before()
     (o,) = orders(emitted)
     # equity_fraction 0.95 × 10,000 × 1 / 100 = 95
     assert o.qty == 95.0
-    assert o.tag == "fast SMA crossed above slow SMA | ef x1"
+    assert (o.tag, o.sizing) == ("fast SMA crossed above slow SMA", "ef x1")
     assert trader.decisions[0].allocation == "equity_fraction"
 
 
@@ -210,7 +210,7 @@ def test_trader_when_symbol_leverage_cap_binds_scales_position_and_records_it() 
     (o,) = orders(emitted)
     # 0.5 × 10,000 × 4 = 20,000 USDT = 200 ETH; the cap allows 1.5 × 10,000 = 15,000 = 150
     assert o.qty == 150.0
-    assert o.tag == "go | eqw 50% x4 cap:sym"
+    assert (o.tag, o.sizing) == ("go", "eqw 50% x4 cap:sym")
     (cap,) = trader.decisions[0].caps
     assert cap == CapApplied(name="symbol_leverage", limit=1.5, qty_before=200.0, qty_after=150.0)
     assert cap.scale == 0.75
@@ -233,7 +233,7 @@ def test_trader_when_total_leverage_cap_binds_counts_other_positions() -> None:
     assert (eth.side, eth.qty) == ("sell", 100.0)
     (cap,) = trader.decisions[1].caps
     assert (cap.name, cap.qty_before, cap.qty_after) == ("total_leverage", 200.0, 100.0)
-    assert eth.tag == "go | eqw 50% x2 cap:total"
+    assert (eth.tag, eth.sizing) == ("go", "eqw 50% x2 cap:total")
 
 
 def test_trader_when_total_cap_and_entry_still_pending_counts_the_pending_order() -> None:
@@ -267,7 +267,7 @@ def test_trader_when_margin_short_across_positions_scales_order_down() -> None:
     d = trader.decisions[1]
     assert d.caps == (CapApplied(name="margin", limit=4_995.0, qty_before=199.9, qty_after=199.6),)
     assert d.target_qty == 199.6 and d.status == "sent"
-    assert eth.tag == "go | eqw 50% x2 cap:margin"
+    assert (eth.tag, eth.sizing) == ("go", "eqw 50% x2 cap:margin")
     assert "margin cap 4,995.00 USDT available: order 199.9 → 199.6 (99.8%)" in d.reason
 
 
@@ -347,17 +347,18 @@ def test_trader_when_order_sent_records_every_sizing_step() -> None:
         "2,000.00 USDT full position = 13.3333 at 150; wants 6.66667; rounded down to step "
         "0.001 (−0.000666667); holds 0 → buy 6.666 to hold 6.666"
     )
-    assert o.tag == "trend up | eqw 10% x2 t+0.5"
+    assert (o.tag, o.sizing) == ("trend up", "eqw 10% x2 t+0.5")
 
 
-def test_trader_when_signal_reason_is_long_tag_keeps_summary_within_64_chars() -> None:
+def test_trader_when_signal_reason_is_long_tag_is_cut_and_sizing_kept_apart() -> None:
     trader, emitted = make_trader(symbols=TEN, allocation=EqualWeight(), leverage=2.0)
     reason = "fast SMA crossed above slow SMA while the RSI was below thirty and volume rose"
     feed(trader, signal("BTCUSDT", 1.0, 50_000.0, reason=reason))
     (o,) = orders(emitted)
     assert len(o.tag) == 64
     assert o.tag.startswith("fast SMA crossed above slow SMA")
-    assert o.tag.endswith("… | eqw 10% x2")
+    assert o.sizing == "eqw 10% x2"
+    assert trader.decisions[0].signal_reason == reason  # whole, in the decision record
     assert trader.decisions[0].signal_reason == reason
 
 
@@ -395,7 +396,7 @@ def test_trader_when_closing_to_flat_sends_reduce_only_and_notes_flat() -> None:
     feed(trader, signal("BTCUSDT", 0.0, 51_000.0, reason="exit"))
     close = orders(emitted)[1]
     assert (close.side, close.qty, close.reduce_only) == ("sell", 0.04, True)
-    assert close.tag == "exit | flat"
+    assert (close.tag, close.sizing) == ("exit", "flat")
 
 
 def test_trader_when_order_rejected_records_reason_and_does_not_resend() -> None:
@@ -479,3 +480,13 @@ def test_trader_when_margin_buffer_set_keeps_that_share_of_wallet_free() -> None
     # 10,000 USDT asked, 1 % of the wallet kept free: 9,900 / 100 = 99
     assert o.qty == 99.0
     assert trader.decisions[0].caps[0].limit == 9_900.0
+
+
+def test_trader_when_fixed_fraction_gives_symbol_zero_skips_with_that_reason() -> None:
+    alloc = FixedFraction(fractions={"BTCUSDT": 1.0})
+    trader, emitted = make_trader(symbols=("BTCUSDT", "ETHUSDT"), allocation=alloc)
+    feed(trader, signal("ETHUSDT", 1.0, 3_000.0))
+    assert orders(emitted) == []
+    assert trader.decisions[0].reason.endswith(
+        "no order: fixed_fraction gives ETHUSDT a weight of 0"
+    )

@@ -103,9 +103,9 @@ def test_trader_when_equal_weight_basket_runs_no_position_exceeds_allocation_tim
     assert assert_positions_within_allocation(trader, seen) > 300
     assert {d.symbol for d in trader.decisions} == {s.symbol for s in basket}
     assert {d.allocation_weight for d in trader.decisions} == {0.1}
-    # every order the trader sent is explained by a decision, and its tag carries the summary
+    # every order the trader sent is explained by a decision, and its `sizing` carries the summary
     sent = [e for e in seen if isinstance(e, SubmitOrder) and not e.reduce_only]
-    assert all(e.tag.endswith(("eqw 10% x2", "cap:margin")) for e in sent)
+    assert all(e.sizing.startswith("eqw 10% x2") for e in sent)
     explained = {d.client_order_id for d in trader.decisions}
     assert all(e.client_order_id in explained for e in seen if isinstance(e, SubmitOrder))
     # a fully invested basket (10 × 10 % at 2x = all the margin) binds the margin check: the

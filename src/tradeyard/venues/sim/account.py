@@ -2,9 +2,9 @@
 
 USDT-margined perpetuals, one-way position mode (one signed position per symbol), each
 position in cross or isolated margin. Every aggregate the venue needs per bar (`equity`,
-`used_margin`, reserved order margin, gross notional) is kept up to date incrementally when a
-fill, a mark or a funding payment changes it, so reading any of them is O(1) whatever the
-number of symbols held.
+`used_margin`, reserved order margin) is kept up to date incrementally when a fill, a mark or
+a funding payment changes it, so reading any of them is O(1) whatever the number of symbols
+held.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ class Position:
     accumulate over the account's life, also across flat periods, so they stay available for
     reporting after the position is closed (`funding` > 0 means paid).
 
-    `isolated` and `brackets` are fixed when the record is created (from the venue's config);
-    `liquidation_price` is maintained by the venue (`risk.refresh_liquidation_prices`).
+    `isolated` and `brackets` are fixed when the record is created (from the venue's config).
+    The venue maintains `liquidation_price` and `lev_k`, this position's weight in the account's
+    leverage slack (see `risk.note_leverage`).
     """
 
     __slots__ = (
@@ -33,6 +34,7 @@ class Position:
         "fees",
         "funding",
         "isolated",
+        "lev_k",
         "leverage",
         "liquidation_price",
         "margin",
@@ -67,6 +69,7 @@ class Position:
         self.brackets = brackets
         self.liquidation_price: float | None = None
         """None while flat or when no price can liquidate the position."""
+        self.lev_k = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -83,18 +86,20 @@ class Account:
     by open orders that would increase exposure (computed the same way in both margin modes).
     Fees and funding are paid from the wallet; realized PnL is credited to it.
 
-    `gross_notional` = Σ |qty| × mark over open positions; `max_leverage` is the highest
-    gross_notional / equity seen at any mark or fill (inf once equity was ≤ 0 with a position
-    open). `insurance_fund_absorbed` is what liquidations lost beyond the account's margin: the
-    exchange's insurance fund pays it, the wallet is topped up by it.
+    `max_leverage` is the highest Σ |qty| × mark / equity seen at any mark or fill (inf once
+    equity was ≤ 0 with a position open), tracked through `lev_slack` = max_leverage × equity −
+    Σ |qty| × mark, which goes negative exactly when a new maximum is reached (see
+    `risk.note_leverage`). `insurance_fund_absorbed` is
+    what liquidations lost beyond the account's margin: the exchange's insurance fund pays it,
+    the wallet is topped up by it.
     """
 
     __slots__ = (
         "asset",
         "fees_paid",
         "funding_paid",
-        "gross_notional",
         "insurance_fund_absorbed",
+        "lev_slack",
         "max_leverage",
         "n_open_positions",
         "positions",
@@ -121,8 +126,8 @@ class Account:
         self.fees_paid = 0.0
         self.funding_paid = 0.0
         self.n_open_positions = 0
-        self.gross_notional = 0.0
         self.max_leverage = 0.0
+        self.lev_slack = 0.0
         self.insurance_fund_absorbed = 0.0
 
     # -- read side ---------------------------------------------------------------------------
@@ -167,8 +172,6 @@ class Account:
         """
         old = pos.qty
         entry = pos.entry_price
-        # |old| × its last mark = |old| × entry + side × unrealized (no mark is stored).
-        old_gross = abs(old) * entry + (pos.unrealized_pnl if old > 0.0 else -pos.unrealized_pnl)
         realized = 0.0
         if old == 0.0 or (old > 0.0) == (signed_qty > 0.0):
             new = round(old + signed_qty, 12)
@@ -198,12 +201,10 @@ class Account:
         self.realized_pnl += realized
         self.fees_paid += fee
         self.wallet_balance += realized - fee
-        self.gross_notional += abs(new) * price - old_gross
         if self.n_open_positions == 0:
             # Nothing is open: drop accumulated float noise of the incremental sums.
             self.unrealized_pnl = 0.0
             self.used_margin = 0.0
-            self.gross_notional = 0.0
         return realized
 
     def set_leverage(self, pos: Position, leverage: float) -> None:
@@ -216,22 +217,13 @@ class Account:
         pos.margin = margin
 
     def mark(self, pos: Position, price: float) -> None:
-        """Mark `pos` to `price` (O(1): equity and gross notional follow the running sums).
+        """Mark `pos` to `price` (O(1): equity follows through the running unrealized sum).
 
-        `SimVenue.on_bar` inlines this (and the max-leverage update) for speed.
+        `SimVenue.on_bar` inlines this for speed.
         """
         upnl = pos.qty * (price - pos.entry_price)
-        d = upnl - pos.unrealized_pnl
-        self.unrealized_pnl += d
-        self.gross_notional += d if pos.qty > 0.0 else -d
+        self.unrealized_pnl += upnl - pos.unrealized_pnl
         pos.unrealized_pnl = upnl
-        self.note_leverage()
-
-    def note_leverage(self) -> None:
-        """Raise `max_leverage` to the current gross notional / equity if that is higher."""
-        equity = self.wallet_balance + self.unrealized_pnl
-        if self.gross_notional > self.max_leverage * equity:
-            self.max_leverage = self.gross_notional / equity if equity > 0.0 else float("inf")
 
     def pay_funding(self, pos: Position, payment: float) -> None:
         """Pay `payment` USDT of funding for `pos` (negative: received)."""

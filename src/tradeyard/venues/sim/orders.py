@@ -114,6 +114,16 @@ class SimOrder:
     def remaining(self) -> float:
         return round(self.qty - self.filled_qty, 12)
 
+    def release(self, qty: float) -> float:
+        """Take the share of `reserved` a fill of `qty` uses up off the order; return it.
+
+        Partial fills (a volume cap) then stop holding margin for what has already filled.
+        """
+        remaining = self.remaining
+        part = self.reserved if qty >= remaining else self.reserved * qty / remaining
+        self.reserved -= part
+        return part
+
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES

@@ -1,12 +1,14 @@
-"""Account-level risk bookkeeping: liquidation prices and the booking of a liquidation.
+"""Account-level risk bookkeeping: liquidation prices, maximum leverage, liquidation booking.
 
 Kept out of the per-bar path on purpose: liquidation prices are recomputed here when an
 account changes (a fill, a funding payment, a leverage change, a liquidation), and the bar only
-compares its low / high with the price stored on each position.
+compares its low / high with the prices stored on its symbol; the leverage slack gives the bar
+one multiply-add and one comparison per position (see `note_leverage`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from tradeyard.events import Bar
@@ -17,8 +19,12 @@ from tradeyard.venues.sim.validation import fmt_num
 __all__ = [
     "LiquidationBooking",
     "cross_margin_balance",
+    "gross_notional",
+    "leverage_high",
     "liquidation_reason",
+    "liquidation_watch",
     "mark_price",
+    "note_leverage",
     "reached",
     "refresh_liquidation_prices",
     "settle_liquidation",
@@ -62,6 +68,54 @@ def refresh_liquidation_prices(acct: Account) -> list[Position]:
             balance = cross_wallet + (cross_upnl - pos.unrealized_pnl) - (cross_mm - mm)
         pos.liquidation_price = liquidation_price(pos.qty, pos.entry_price, balance, pos.brackets)
     return opened
+
+
+def gross_notional(opened: list[Position]) -> float:
+    """Σ |qty| × last mark of `opened` positions."""
+    total = 0.0
+    for pos in opened:
+        qty = pos.qty
+        total += abs(qty) * pos.entry_price + (
+            pos.unrealized_pnl if qty > 0.0 else -pos.unrealized_pnl
+        )
+    return total
+
+
+def note_leverage(acct: Account, opened: list[Position]) -> None:
+    """Raise `acct.max_leverage` to gross notional / equity if higher; reset the slack.
+
+    With M the maximum, E the equity and G = Σ |qty| × mark, the slack S = M × E − G is ≥ 0
+    until a new maximum. Marking position i moves its unrealized PnL by d, so E by d and G by
+    side_i × d: S moves by (M − side_i) × d = `lev_k` × d, which the bar adds (O(1) per
+    position) and `leverage_high` handles when S goes negative. Everything else that moves E or
+    G (fills, fees, funding, liquidations) calls this, which recomputes S exactly. Once M is inf
+    (equity ≤ 0 with a position open) nothing can exceed it: S = inf, lev_k = 0.
+    """
+    gross = gross_notional(opened)
+    equity = acct.wallet_balance + acct.unrealized_pnl
+    top = acct.max_leverage
+    if gross > top * equity:
+        top = acct.max_leverage = gross / equity if equity > 0.0 else math.inf
+    _set_slack(acct, opened, top * equity - gross if top < math.inf else math.inf)
+
+
+def leverage_high(acct: Account, pos: Position) -> None:
+    """The bar made the slack of `acct` negative at `pos`'s mark: a new maximum leverage.
+
+    G = M × E − S, so the new maximum is G / E = M − S / E.
+    """
+    equity = acct.wallet_balance + acct.unrealized_pnl
+    top = acct.max_leverage - acct.lev_slack / equity if equity > 0.0 else math.inf
+    acct.max_leverage = top
+    opened = [pos] if acct.n_open_positions == 1 else acct.open_positions()
+    _set_slack(acct, opened, 0.0 if top < math.inf else math.inf)
+
+
+def _set_slack(acct: Account, opened: list[Position], slack: float) -> None:
+    acct.lev_slack = slack
+    top = acct.max_leverage
+    for pos in opened:
+        pos.lev_k = top - (1.0 if pos.qty > 0.0 else -1.0) if top < math.inf else 0.0
 
 
 def cross_margin_balance(acct: Account) -> float:
@@ -137,6 +191,13 @@ def reached(pos: Position, bar: Bar) -> tuple[float, int] | None:
             return None
         gapped = bar.open >= level
     return (bar.open, bar.open_time) if gapped else (level, bar.close_time)
+
+
+def liquidation_watch(pos: Position | None) -> tuple[float, bool] | None:
+    """(liquidation price, is long) of an open position that has one, else None."""
+    if pos is None or pos.qty == 0.0 or pos.liquidation_price is None:
+        return None
+    return pos.liquidation_price, pos.qty > 0.0
 
 
 def liquidation_reason(pos: Position) -> str:

@@ -78,6 +78,16 @@ class SymbolState:
     def refresh(self) -> None:
         self.busy = self.n_orders > 0 or bool(self.positions)
 
+    def track(self, pos: Position) -> None:
+        """Keep `positions` in step with `pos` after a fill or a liquidation changed its qty."""
+        if pos.qty != 0.0:
+            if pos not in self.positions:
+                self.positions.append(pos)
+        elif pos in self.positions:
+            self.positions.remove(pos)
+            pos.liquidation_price = None
+        self.refresh()
+
     def refresh_liquidation(self) -> None:
         """Recompute `liq_low` / `liq_high` from the positions' liquidation prices."""
         low, high = -math.inf, math.inf

@@ -7,8 +7,9 @@ strategies see it, and routes `cmd.<name>` to `on_command`; every report goes ou
 Per-bar cost is what bounds a backtest's speed, so `on_bar` is written for the common case: a
 symbol with no open order and no position costs one dict lookup, a few attribute reads and one
 store; a symbol with a position adds two comparisons (the bar's low / high against the
-liquidation prices stored on the symbol) and an O(1) mark per position. Everything else
-(matching, funding, liquidation, recomputing liquidation prices) runs only when it is needed.
+liquidation prices stored on the symbol) and, per position, an O(1) mark and leverage-slack
+update. Everything else (matching, funding, liquidation, recomputing liquidation prices, a new
+maximum leverage) runs only on the bars that need it.
 
 Choices where a bar-driven simulation has to pick one:
 
@@ -28,7 +29,6 @@ Choices where a bar-driven simulation has to pick one:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 
 from tradeyard.errors import BusError, ConfigError, VenueError
@@ -44,7 +44,10 @@ from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE, BracketTable
 from tradeyard.venues.sim.matching import BarMatcher
 from tradeyard.venues.sim.orders import OPEN_STATUSES, ClosedOrder, OrderBook, SimOrder
 from tradeyard.venues.sim.risk import (
+    leverage_high,
     liquidation_reason,
+    liquidation_watch,
+    note_leverage,
     reached,
     refresh_liquidation_prices,
     settle_liquidation,
@@ -55,7 +58,6 @@ from tradeyard.venues.sim.state import SymbolState, TraderState
 __all__ = ["SimVenue"]
 
 Publish = Callable[[str, Event], None]
-_INF = math.inf
 
 
 class SimVenue:
@@ -120,16 +122,12 @@ class SimVenue:
         return self.account(trader).funding_paid
 
     def max_leverage(self, trader: str) -> float:
-        """The highest Σ |position notional| / equity of `trader` at any mark or fill so far.
+        """The highest Σ |qty| × mark / equity of `trader` at any mark or fill so far.
 
-        Evaluated at every bar close of a held symbol and after every fill or funding payment;
-        0.0 before the first position, inf if equity reached 0 with a position open.
+        Marks are bar closes (and fill prices). 0.0 before the first position, inf if equity
+        reached 0 with a position open.
         """
         return self.account(trader).max_leverage
-
-    def insurance_fund_absorbed(self, trader: str) -> float:
-        """Liquidation losses beyond `trader`'s margin, covered by the insurance fund."""
-        return self.account(trader).insurance_fund_absorbed
 
     def has_exposure(self, trader: str) -> bool:
         return self.account(trader).n_open_positions > 0
@@ -155,17 +153,15 @@ class SimVenue:
                 self._match(st, bar)
             if bar.low <= st.liq_low or bar.high >= st.liq_high:
                 self._liquidate_reached(st, bar)
-            for pos in st.positions:  # Account.mark and Account.note_leverage, inlined
-                acct = pos.account
-                qty = pos.qty
-                upnl = qty * (close - pos.entry_price)
+            for pos in st.positions:  # Account.mark and the leverage slack, inlined
+                upnl = pos.qty * (close - pos.entry_price)
                 d = upnl - pos.unrealized_pnl
                 pos.unrealized_pnl = upnl
-                u = acct.unrealized_pnl = acct.unrealized_pnl + d
-                g = acct.gross_notional = acct.gross_notional + (d if qty > 0.0 else -d)
-                if g > acct.max_leverage * (acct.wallet_balance + u):
-                    e = acct.wallet_balance + u
-                    acct.max_leverage = g / e if e > 0.0 else _INF
+                acct = pos.account
+                acct.unrealized_pnl += d
+                slack = acct.lev_slack = acct.lev_slack + pos.lev_k * d
+                if slack < 0.0:
+                    leverage_high(acct, pos)
         if bar.close_time >= st.next_funding:
             self._settle_funding(st, bar)
 
@@ -224,7 +220,7 @@ class SimVenue:
                     acct.topic, reports.balance(self.name, acct, t, "funding", -payment, st.symbol)
                 )
         for acct in {pos.account.trader: pos.account for pos in st.positions}.values():
-            self._refresh_risk(acct)
+            self._refresh_risk(acct)  # the wallet changed
 
     # -- commands ------------------------------------------------------------------------------
     def on_command(self, topic: str, event: Event) -> None:
@@ -301,6 +297,7 @@ class SimVenue:
         fee = self._fees.fee(sym, qty * price, liquidity)
         realized = acct.apply_fill(pos, qty if order.is_buy else -qty, price, fee)
         self._position_changed(pos)
+        acct.reserved_margin -= order.release(qty)
         prev = order.filled_qty
         order.filled_qty = filled = round(prev + qty, 12)
         avg = order.avg_price
@@ -336,10 +333,7 @@ class SimVenue:
             self.close(kid, "canceled", f"parent {order.client_order_id} {status}", ts)
 
     def liquidation_watch(self, book: OrderBook) -> tuple[float, bool] | None:
-        pos = book.account.positions.get(book.symbol)
-        if pos is None or pos.qty == 0.0 or pos.liquidation_price is None:
-            return None
-        return pos.liquidation_price, pos.qty > 0.0
+        return liquidation_watch(book.account.positions.get(book.symbol))
 
     def liquidate(self, book: OrderBook, price: float, ts: int) -> None:
         self._liquidate(book.account.positions[book.symbol], price, ts)
@@ -370,21 +364,16 @@ class SimVenue:
     def _position_changed(self, pos: Position) -> None:
         """After a fill or a liquidation of `pos`: symbol lists, liquidation prices, leverage."""
         st = self._symbols[pos.symbol]
-        if pos.qty != 0.0:
-            if pos not in st.positions:
-                st.positions.append(pos)
-        elif pos in st.positions:
-            st.positions.remove(pos)
-            pos.liquidation_price = None
-        st.refresh()
+        st.track(pos)
         self._refresh_risk(pos.account)
         st.refresh_liquidation()
 
     def _refresh_risk(self, acct: Account) -> None:
-        """Recompute `acct`'s liquidation prices (and the symbols' levels), note its leverage."""
-        for pos in refresh_liquidation_prices(acct):
+        """Recompute `acct`'s liquidation prices and levels, then its leverage slack (`risk`)."""
+        opened = refresh_liquidation_prices(acct)
+        for pos in opened:
             self._symbols[pos.symbol].refresh_liquidation()
-        acct.note_leverage()
+        note_leverage(acct, opened)
 
     def _forget(self, order: SimOrder) -> None:
         """Take a closed order out of its book and release its reserved margin."""

@@ -7,7 +7,13 @@ import pytest
 
 from tradeyard.errors import ConfigError, VenueError
 from tradeyard.events import BalanceUpdate, Fill, SubmitOrder
-from tradeyard.venues.sim import MakerTakerFees, SimVenue, SimVenueConfig, default_instrument
+from tradeyard.venues.sim import (
+    MakerTakerFees,
+    NoSlippage,
+    SimVenue,
+    SimVenueConfig,
+    default_instrument,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,6 +39,19 @@ def test_config_when_decoded_with_defaults_has_documented_values():
 
     assert (cfg.name, cfg.maker_fee, cfg.taker_fee) == ("sim", 0.0002, 0.0005)
     assert (cfg.starting_balance, cfg.default_leverage, cfg.instruments) == (10_000.0, 1.0, {})
+
+
+def test_config_when_decoded_with_defaults_has_documented_risk_values():
+    cfg = msgspec.json.decode(b"{}", type=SimVenueConfig)
+
+    assert (cfg.margin_mode, cfg.margin_modes, cfg.brackets) == ("cross", {}, {})
+    assert (cfg.liquidation_fee_rate, cfg.slippage) == (0.0125, NoSlippage())
+    assert cfg.instruments_history == {}
+
+
+def test_config_when_margin_mode_is_unknown_raises_validation_error():
+    with pytest.raises(msgspec.ValidationError, match=r"Invalid enum value 'portfolio'"):
+        msgspec.json.decode(b'{"margin_modes": {"BTCUSDT": "portfolio"}}', type=SimVenueConfig)
 
 
 def test_default_instrument_when_built_has_permissive_filters():
