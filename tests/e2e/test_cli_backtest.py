@@ -110,7 +110,8 @@ def test_backtest_when_data_is_bad_fails_in_one_line_and_writes_nothing(
     [
         (
             ("--strategy", "nope"),
-            "unknown strategy 'nope': expected one of bollinger_rv, engulfing_rsi, rsi_macd_cci, sma_cross, volatility_breakout",
+            "unknown strategy 'nope': expected one of bollinger_rv, engulfing_rsi, rsi_macd_cci, "
+            "sma_cross, volatility_breakout",
         ),
         (("--strategy", "sma_cross", "--param", "fsat=3"), "unknown parameter(s) 'fsat'"),
         (("--strategy", "sma_cross", "--param", "fast=abc"), "Expected `int`"),

@@ -40,6 +40,8 @@ class TraderRun(msgspec.Struct):
     exposure: float
     fees_paid: float
     funding_paid: float
+    max_leverage: float = 0.0
+    """Highest Σ |position notional| / equity seen at any mark or fill."""
 
 
 class BacktestEngine:
@@ -152,6 +154,7 @@ class BacktestEngine:
                 exposure=exposed[i] / n,
                 fees_paid=venue.fees_paid(t),
                 funding_paid=venue.funding_paid(t),
+                max_leverage=venue.max_leverage(t),
             )
             for i, t in enumerate(trader_ids)
         }

@@ -247,6 +247,8 @@ def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> Ba
         },
     )
     result.metrics = compute_metrics(result)
+    # inf (equity wiped out with a position open) is not JSON: report a large finite number
+    result.metrics["max_leverage"] = min(run.max_leverage, 1e9)
     return result
 
 

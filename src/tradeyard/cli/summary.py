@@ -20,6 +20,7 @@ _SHOW = (
     "exposure",
     "fees_paid",
     "funding_paid",
+    "max_leverage",
     "final_equity",
 )
 

@@ -58,12 +58,8 @@ def test_isolated_long_when_low_reaches_liquidation_price_loses_exactly_its_marg
     venue.on_bar(bar(2, 95.0, 96.0, 85.0, 88.0))  # opens above 90.45, the low reaches it
 
     fill, upd, pos, bal = _liquidation(collect)
-    assert (fill.client_order_id, fill.side, fill.qty, fill.liquidity) == (
-        "liq-sim-1",
-        "sell",
-        1.0,
-        "taker",
-    )
+    assert (fill.client_order_id, fill.side) == ("liq-sim-1", "sell")
+    assert (fill.qty, fill.liquidity) == (1.0, "taker")
     assert (fill.ts, fill.price) == (CLOSE_2, pytest.approx(liq))  # at the price, not at the low 85
     assert fill.realized_pnl == pytest.approx(liq - 100.0)  # −9.5477...
     # fee 0.0125 × 90.45 = 1.1307, capped at the margin left: 10 − 9.5477 = 0.4523 (= MM)
@@ -196,6 +192,23 @@ def test_long_when_stop_is_below_liquidation_price_is_liquidated_and_the_stop_ca
         "OrderUpdate", "OrderUpdate", "Fill", "OrderUpdate", "PositionUpdate", "BalanceUpdate",
     ]  # fmt: skip
     assert venue.open_orders("t1") == []
+
+
+def test_position_when_opened_at_the_open_can_be_liquidated_by_the_same_bar(
+    make_venue, collect, bar, order
+):
+    venue = make_venue(margin_mode="isolated", maker_fee=0.0, taker_fee=0.0, brackets=ONE_BRACKET)
+    venue.on_bar(bar(0, 100.0, 100.0, 100.0, 100.0))
+    venue.on_command(CMD, order("e", "buy", "market", 1.0, leverage=10.0))
+    venue.on_bar(bar(1, 100.0, 100.0, 85.0, 88.0))  # entry at the open, then the low (pessimistic)
+
+    entry, liq = collect.of(Fill)
+    assert (entry.client_order_id, entry.price) == ("e", 100.0)
+    assert (liq.client_order_id, liq.ts, liq.price) == (
+        "liq-sim-1",
+        119_999,
+        pytest.approx(90 / 0.995),
+    )
 
 
 def test_position_when_low_stays_above_liquidation_price_is_only_marked(liq_venue, collect, bar):

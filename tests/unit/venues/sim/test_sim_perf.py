@@ -1,7 +1,9 @@
 """Per-bar cost of the venue, printed (not asserted: timings depend on the machine).
 
 The budget: well under 0.3 µs per bar for a symbol with no orders and no position, and a
-little more with a position (one O(1) mark). The figures include the Python call itself.
+little more with a position (two comparisons of the bar's low / high with the symbol's
+liquidation prices, then per position an O(1) mark and leverage-slack update). The figures
+include the Python call itself.
 """
 
 from __future__ import annotations
