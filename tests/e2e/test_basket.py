@@ -90,3 +90,52 @@ def test_equity_curve_when_funding_applied_is_lower_by_exactly_the_funding(runs)
     # and each closed trade's pnl carries its share
     assert sum(t.funding for t in funded.trades) != 0
     assert msgspec.json.encode(funded.metrics)  # finite, JSON-safe
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"leverage": 50.0},
+            "traders[0].leverage: leverage 50 above the venue's maximum 20 for BTCUSDT",
+        ),
+        (
+            {"symbols": ["BTCUSDT", "DOGEUSDT"]},
+            "traders[0].symbols: basket symbol(s) DOGEUSDT not in the data",
+        ),
+    ],
+)
+def test_basket_when_config_is_wrong_fails_before_running(change: dict, message: str) -> None:
+    from tradeyard.errors import ConfigError
+    from tradeyard.events import InstrumentSpec
+
+    specs = {
+        s: InstrumentSpec(s, tick_size=0.01, step_size=0.001, max_leverage=20.0)
+        for s in ["BTCUSDT", "ETHUSDT"]
+    }
+    cfg = validate(
+        BacktestConfig(
+            strategies=[StrategyConfig(id="vb", strategy="volatility_breakout")],
+            traders=[TraderConfig(id="t", follows={"vb": 1.0}, **change)],
+            venue=VenueConfig(instruments=specs),
+            data=DataConfig(symbols=["BTCUSDT", "ETHUSDT"]),
+        )
+    )
+    with pytest.raises(ConfigError) as info:
+        run_backtest(cfg, charts=False)
+    assert message in str(info.value)
+
+
+def test_venue_when_data_symbol_has_no_filters_fails_before_running() -> None:
+    from tradeyard.errors import ConfigError
+    from tradeyard.events import InstrumentSpec
+
+    cfg = validate(
+        BacktestConfig(
+            strategies=[StrategyConfig(id="vb", strategy="volatility_breakout")],
+            venue=VenueConfig(instruments={"BTCUSDT": InstrumentSpec("BTCUSDT")}),
+            data=DataConfig(symbols=["BTCUSDT", "ETHUSDT"]),
+        )
+    )
+    with pytest.raises(ConfigError, match=r"ETHUSDT have no \[venue.instruments\] entry"):
+        run_backtest(cfg, charts=False)

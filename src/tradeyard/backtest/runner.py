@@ -34,7 +34,7 @@ from tradeyard.marketdata import (
     parse_time,
 )
 from tradeyard.strategies import get as get_strategy
-from tradeyard.venues.sim import SimVenue, SimVenueConfig
+from tradeyard.venues.sim import SimVenue
 from tradeyard.venues.sim.config import default_instrument
 
 __all__ = ["load_run_data", "run_backtest"]
@@ -81,13 +81,7 @@ def run_backtest(
     bus = InProcessBus()
     if journal is not None:
         bus.subscribe(">", journal)
-    venue_cfg = SimVenueConfig(
-        name=cfg.venue.name,
-        maker_fee=cfg.venue.maker_fee,
-        taker_fee=cfg.venue.taker_fee,
-        starting_balance=cfg.venue.starting_balance,
-        instruments=cfg.venue.instruments,
-    )
+    venue_cfg = cfg.venue
     venue = SimVenue(venue_cfg, bus.publish, funding=funding or None)
 
     def emitter(bot_id: str) -> BotContext:
@@ -121,9 +115,7 @@ def run_backtest(
         strategy_bots, data_interval, cfg.venue.name, cfg.data.day_offset_hours * 3_600_000, emitter
     )
     # Traders round to the same filters the venue enforces (its defaults where none are given).
-    instruments: dict[str, InstrumentSpec] = {
-        sym: venue_cfg.instrument(sym) or default_instrument(sym) for sym in symbols
-    }
+    instruments = _instruments(cfg, symbols)
     traders = [
         Trader(
             emitter(t.id),
@@ -161,6 +153,36 @@ def run_backtest(
         followed = [b for b in strategy_bots if b.bot_id in first.follows]
         results[0].charts = build_charts(bars, followed, results[0].trades)
     return results
+
+
+def _instruments(cfg: BacktestConfig, symbols: list[str]) -> dict[str, InstrumentSpec]:
+    """Each data symbol's filters; checks the traders' baskets and leverage against them."""
+    venue = cfg.venue
+    if venue.instruments:
+        unknown = [s for s in symbols if venue.instrument(s) is None]
+        if unknown:
+            raise ConfigError(
+                f"symbol(s) {', '.join(unknown)} have no [venue.instruments] entry; add one or "
+                f"drop them from the data (known: {', '.join(venue.instruments)})",
+                where="venue.instruments",
+            )
+    specs = {s: venue.instrument(s) or default_instrument(s) for s in symbols}
+    for i, t in enumerate(cfg.traders):
+        missing = [s for s in t.symbols if s not in specs]
+        if missing:
+            raise ConfigError(
+                f"basket symbol(s) {', '.join(missing)} not in the data (have: {', '.join(symbols)})",
+                where=f"traders[{i}].symbols",
+            )
+        for sym in t.symbols or _followed_symbols(cfg, t, symbols):
+            cap = specs[sym].max_leverage
+            if t.leverage > cap:
+                raise ConfigError(
+                    f"leverage {t.leverage:g} above the venue's maximum {cap:g} for {sym}; "
+                    f"lower it to {cap:g} or less",
+                    where=f"traders[{i}].leverage",
+                )
+    return specs
 
 
 def _followed_symbols(

@@ -78,6 +78,8 @@ class _SymbolRunner:
         )
 
     def prime(self, columns: Mapping[str, np.ndarray]) -> None:
+        if not self.feeds:  # nothing to precompute: stay on the plain per-bar path
+            return
         setters: list[tuple[Any, str, list[float]]] = []
         for ind, fields in self.feeds:
             outs = ind.update_many(*[np.asarray(columns[f], dtype=np.float64) for f in fields])

@@ -35,7 +35,7 @@ import msgspec
 from tradeyard.bots.allocation import Allocation
 from tradeyard.bots.sizing import Sizing
 from tradeyard.errors import ConfigError
-from tradeyard.events import InstrumentSpec
+from tradeyard.venues.sim.config import SimVenueConfig
 
 __all__ = ["BacktestConfig", "DataConfig", "StrategyConfig", "TraderConfig", "VenueConfig"]
 
@@ -59,12 +59,9 @@ class DataConfig(
     """Where aggregated daily bars start, in hours after 00:00 UTC."""
 
 
-class VenueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    name: _Id = "sim"
-    maker_fee: _Fee = 0.0002
-    taker_fee: _Fee = 0.0005
-    starting_balance: Annotated[float, msgspec.Meta(gt=0.0)] = 10_000.0
-    instruments: dict[str, InstrumentSpec] = msgspec.field(default_factory=dict)
+VenueConfig = SimVenueConfig
+"""`[venue]` is the simulated venue's own config: fees, balance, filters, margin mode, leverage
+brackets, liquidation fee, slippage model (see `tradeyard.venues.sim.config`)."""
 
 
 class StrategyConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
