@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 
 from tradeyard import __version__
+from tradeyard.cli.optimize import optimize
+from tradeyard.cli.robustness import robustness
 from tradeyard.errors import TradeyardError
 
 app = typer.Typer(
@@ -19,6 +21,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command()(optimize)
+app.command()(robustness)
 console = Console(stderr=True)
 out = Console()
 

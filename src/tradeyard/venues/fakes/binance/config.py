@@ -1,0 +1,78 @@
+"""Settings of the fake Binance USDⓈ-M server.
+
+A frozen msgspec Struct, like every config in tradeyard: the CLI and tests build it, unknown
+keys and bad bounds are refused at construction. Defaults are Binance's own numbers (2400
+weight a minute, 60-minute listen keys, 20x default leverage, VIP0 fees), so a client tuned
+against the fake behaves the same against the venue; tests shrink the time-based ones.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "AccountSpec", "FakeBinanceConfig"]
+
+DEFAULT_API_KEY = "tradeyardFakeBinanceKey0000000000000000000000000000000000000000001"
+"""The key the fake accepts when none is configured (a public test credential, like
+LocalStack's "test"/"test": it unlocks nothing but the local fake)."""
+DEFAULT_API_SECRET = "tradeyardFakeBinanceSecret000000000000000000000000000000000000001"
+
+_Pos = Annotated[float, msgspec.Meta(gt=0.0)]
+_NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
+_PosInt = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class AccountSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One API key pair and the USDT its futures account starts with."""
+
+    api_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,128}$")]
+    api_secret: Annotated[str, msgspec.Meta(min_length=1)]
+    balance: _Pos = 10_000.0
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"AccountSpec(api_key={self.api_key[:6]!r}…, balance={self.balance!r})"
+
+
+class FakeBinanceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How the fake serves, replays, limits and times out."""
+
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
+    """0: any free port (tests); the server tells which one it got."""
+    accounts: list[AccountSpec] = msgspec.field(
+        default_factory=lambda: [AccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET)]
+    )
+    speed: _NonNeg = 0.0
+    """Replay speed as a multiple of real time (60: a 1m bar per second); 0: only `advance()`."""
+    substeps: _PosInt = 4
+    """In-progress kline updates per bar (the last one closes it)."""
+    warmup_bars: Annotated[int, msgspec.Meta(ge=0)] = 1500
+    """Bars already history when the replay starts (REST klines serve them for warm-up)."""
+    start: int | None = None
+    """Open time (ms) of the first replayed bar; overrides `warmup_bars`."""
+    default_leverage: Annotated[int, msgspec.Meta(ge=1, le=125)] = 20
+    maker_fee: _NonNeg = 0.0002
+    taker_fee: _NonNeg = 0.0005
+    recv_window_max_ms: _PosInt = 60_000
+    listen_key_ttl_s: _Pos = 3600.0
+    """A listen key expires this long after its creation or last keep-alive."""
+    listen_key_check_s: _Pos = 1.0
+    """How often expiry is checked (tests make it short)."""
+    weight_limit: _PosInt = 2400
+    weight_window_s: _Pos = 60.0
+    ban_after: Annotated[int, msgspec.Meta(ge=0)] = 5
+    """429s in one window after which the address is banned (418)."""
+    ban_s: _Pos = 120.0
+    ws_heartbeat_s: _Pos = 180.0
+    """Ping frame interval; a peer that does not answer is disconnected (Binance: 3 min)."""
+    min_notional: dict[str, _NonNeg] = {}
+    """MIN_NOTIONAL overrides per symbol (others: `instruments.MIN_NOTIONAL` or 5 USDT)."""
+
+    def secrets(self) -> dict[str, str]:
+        return {a.api_key: a.api_secret for a in self.accounts}
+
+    def __post_init__(self) -> None:
+        keys = [a.api_key for a in self.accounts]
+        if len(set(keys)) != len(keys):
+            raise ValueError("accounts: an API key is listed twice; give each account its own key")
