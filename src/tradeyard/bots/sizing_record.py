@@ -91,10 +91,18 @@ class SizingDecision(msgspec.Struct, frozen=True, kw_only=True):
     bracket_ids: tuple[str, ...] = ()
     """Take-profit / stop-loss orders sized from this decision (reduce-only, |target_qty|)."""
     status: Literal["sent", "skipped", "rejected"] = "sent"
-    reason: str = ""
-    """The whole story in words (also why nothing was sent, when `status` is "skipped")."""
+    skip: str = ""
+    """Why nothing was sent, when `status` is "skipped"."""
+    prefix: str = ""
+    """Context put before the story, e.g. "flatten ordered by control: "."""
     venue_reason: str = ""
     """The venue's reason when it rejected the order."""
+
+    @property
+    def reason(self) -> str:
+        """The whole story in words. Built when read, not when the order is sized: a backtest
+        makes thousands of decisions and reads few of them."""
+        return self.prefix + explain(self, self.skip)
 
     @property
     def bound_by(self) -> tuple[str, ...]:

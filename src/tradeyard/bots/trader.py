@@ -52,7 +52,7 @@ from tradeyard.bots.sizing import (
     margin_needed,
     max_increase,
 )
-from tradeyard.bots.sizing_record import CapApplied, SizingDecision, explain, summary
+from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
 from tradeyard.errors import ConfigError
 from tradeyard.events import (
     BalanceUpdate,
@@ -275,7 +275,7 @@ class Trader(Bot):
                 client_order_id=cid,
                 bracket_ids=brackets,
                 status="sent" if cid else "skipped",
-                reason=explain(decision, skip),
+                skip=skip,
             )
         )
 
@@ -655,8 +655,7 @@ class Trader(Bot):
                 reduce_only=True,
                 client_order_id=cid,
             )
-            reason = "flatten ordered by control: " + explain(decision)
-            self._record(msgspec.structs.replace(decision, reason=reason))
+            self._record(msgspec.structs.replace(decision, prefix="flatten ordered by control: "))
 
 
 def _is_price(p: float | None) -> bool:

@@ -339,7 +339,7 @@ def test_trader_when_order_sent_records_every_sizing_step() -> None:
         client_order_id=o.client_order_id,
         bracket_ids=(),
         status="sent",
-        reason=d.reason,
+        skip="",
         venue_reason="",
     )
     assert d.reason == (
