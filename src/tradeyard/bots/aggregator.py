@@ -42,25 +42,12 @@ from tradeyard.bots.bot import Bot
 from tradeyard.bots.context import BotContext
 from tradeyard.errors import ConfigError, DataError
 from tradeyard.events import Bar, Event, topics
+from tradeyard.events.intervals import INTERVAL_MS
 
 __all__ = ["AGGREGATION_INTERVAL_MS", "AggregatorBot", "BarAggregator", "segment_sum"]
 
-AGGREGATION_INTERVAL_MS: dict[str, int] = {
-    "1m": 60_000,
-    "3m": 180_000,
-    "5m": 300_000,
-    "15m": 900_000,
-    "30m": 1_800_000,
-    "1h": 3_600_000,
-    "2h": 7_200_000,
-    "4h": 14_400_000,
-    "6h": 21_600_000,
-    "8h": 28_800_000,
-    "12h": 43_200_000,
-    "1d": 86_400_000,
-}
-"""The intervals an aggregator knows. A copy of `tradeyard.marketdata.INTERVAL_MS` (bots may not
-import marketdata); a test keeps the two equal."""
+AGGREGATION_INTERVAL_MS = INTERVAL_MS
+"""The intervals an aggregator knows (the vocabulary's table)."""
 
 _NEVER = -(2**63)
 _close_time = attrgetter("close_time")

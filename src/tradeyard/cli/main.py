@@ -12,6 +12,18 @@ from rich.console import Console
 
 from tradeyard import __version__
 from tradeyard.cli.optimize import optimize
+from tradeyard.cli.options import (
+    DataOpt,
+    FeeRateOpt,
+    FromOpt,
+    FundingOpt,
+    IntervalOpt,
+    JsonOpt,
+    LeverageOpt,
+    ReportOpt,
+    SymbolsOpt,
+    ToOpt,
+)
 from tradeyard.cli.robustness import robustness
 from tradeyard.errors import TradeyardError
 
@@ -38,37 +50,22 @@ def backtest(
     strategy: Annotated[
         str | None, typer.Option(help="Built-in strategy name, e.g. sma_cross.")
     ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="A .parquet file or folder of <SYMBOL>.parquet (Binance kline columns). Default: bundled data."
-        ),
-    ] = None,
-    symbols: Annotated[
-        str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
-    ] = None,
-    interval: Annotated[str, typer.Option(help="Bar interval of the data.")] = "1m",
-    from_: Annotated[
-        str | None, typer.Option("--from", help="First open time (UTC date/time or ms).")
-    ] = None,
-    to: Annotated[str | None, typer.Option(help="Last open time (UTC date/time or ms).")] = None,
+    data: DataOpt = None,
+    symbols: SymbolsOpt = None,
+    interval: IntervalOpt = "1m",
+    from_: FromOpt = None,
+    to: ToOpt = None,
     param: Annotated[
         list[str] | None, typer.Option(help="Strategy parameter key=value (repeatable).")
     ] = None,
-    fee_rate: Annotated[
-        float | None, typer.Option(help="Fee rate for maker and taker fills, e.g. 0.0004.")
-    ] = None,
-    leverage: Annotated[float, typer.Option(help="Trader leverage.")] = 1.0,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write metrics and trades as JSON here.")
-    ] = None,
-    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    fee_rate: FeeRateOpt = None,
+    leverage: LeverageOpt = 1.0,
+    json_out: JsonOpt = None,
+    report: ReportOpt = None,
     config: Annotated[
         Path | None, typer.Option(help="A TOML config describing strategies, traders and venue.")
     ] = None,
-    funding: Annotated[
-        Path | None, typer.Option(help="Folder of <SYMBOL>.parquet funding rates.")
-    ] = None,
+    funding: FundingOpt = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
 ) -> None:
     """Backtest a strategy (or a config of many bots) on historical bars."""

@@ -24,6 +24,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tradeyard.cli.options import (
+    DataOpt,
+    FeeRateOpt,
+    FromOpt,
+    FundingOpt,
+    IntervalOpt,
+    JsonOpt,
+    LeverageOpt,
+    ReportOpt,
+    SymbolsOpt,
+    ToOpt,
+)
 from tradeyard.errors import TradeyardError
 
 __all__ = ["app", "optimize", "outcome_json"]
@@ -37,29 +49,18 @@ def optimize(
             help="TOML search space: a params.NAME table per parameter (low/high/step/log or choices)."
         ),
     ],
-    data: Annotated[
-        Path | None,
-        typer.Option(help="A .parquet file or folder of <SYMBOL>.parquet. Default: bundled data."),
-    ] = None,
-    symbols: Annotated[
-        str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
-    ] = None,
-    interval: Annotated[str, typer.Option(help="Bar interval of the data.")] = "1m",
-    from_: Annotated[
-        str | None, typer.Option("--from", help="First open time (UTC date/time or ms).")
-    ] = None,
-    to: Annotated[str | None, typer.Option(help="Last open time (UTC date/time or ms).")] = None,
+    data: DataOpt = None,
+    symbols: SymbolsOpt = None,
+    interval: IntervalOpt = "1m",
+    from_: FromOpt = None,
+    to: ToOpt = None,
     param: Annotated[
         list[str] | None,
         typer.Option(help="Fixed strategy parameter key=value (repeatable); not searched."),
     ] = None,
-    fee_rate: Annotated[
-        float | None, typer.Option(help="Fee rate for maker and taker fills, e.g. 0.0004.")
-    ] = None,
-    leverage: Annotated[float, typer.Option(help="Trader leverage.")] = 1.0,
-    funding: Annotated[
-        Path | None, typer.Option(help="Folder of <SYMBOL>.parquet funding rates.")
-    ] = None,
+    fee_rate: FeeRateOpt = None,
+    leverage: LeverageOpt = 1.0,
+    funding: FundingOpt = None,
     trials: Annotated[
         int, typer.Option(help="Target number of trials per study (a resumed study is topped up).")
     ] = 100,
@@ -84,10 +85,8 @@ def optimize(
         int | None, typer.Option(help="K rolling folds: optimise on each train, judge on its test.")
     ] = None,
     seed: Annotated[int, typer.Option(help="Sampler seed; worker w uses seed + w.")] = 0,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write the outcome as JSON here.")
-    ] = None,
-    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    json_out: JsonOpt = None,
+    report: ReportOpt = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar or tables.")] = False,
 ) -> None:
     """Optimise a strategy's parameters on a train window and report them out of sample."""

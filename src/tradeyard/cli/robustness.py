@@ -26,6 +26,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tradeyard.cli.options import (
+    DataOpt,
+    FeeRateOpt,
+    FromOpt,
+    FundingOpt,
+    IntervalOpt,
+    JsonOpt,
+    LeverageOpt,
+    SymbolsOpt,
+    ToOpt,
+)
 from tradeyard.errors import TradeyardError
 
 __all__ = ["app", "robustness"]
@@ -33,28 +44,17 @@ __all__ = ["app", "robustness"]
 
 def robustness(
     strategy: Annotated[str, typer.Option(help="Built-in strategy name, e.g. sma_cross.")],
-    data: Annotated[
-        Path | None,
-        typer.Option(help="A .parquet file or folder of <SYMBOL>.parquet. Default: bundled data."),
-    ] = None,
-    symbols: Annotated[
-        str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
-    ] = None,
-    interval: Annotated[str, typer.Option(help="Bar interval of the data.")] = "1m",
-    from_: Annotated[
-        str | None, typer.Option("--from", help="First open time (UTC date/time or ms).")
-    ] = None,
-    to: Annotated[str | None, typer.Option(help="Last open time (UTC date/time or ms).")] = None,
+    data: DataOpt = None,
+    symbols: SymbolsOpt = None,
+    interval: IntervalOpt = "1m",
+    from_: FromOpt = None,
+    to: ToOpt = None,
     param: Annotated[
         list[str] | None, typer.Option(help="Strategy parameter key=value (repeatable).")
     ] = None,
-    fee_rate: Annotated[
-        float | None, typer.Option(help="Fee rate for maker and taker fills, e.g. 0.0004.")
-    ] = None,
-    leverage: Annotated[float, typer.Option(help="Trader leverage.")] = 1.0,
-    funding: Annotated[
-        Path | None, typer.Option(help="Folder of <SYMBOL>.parquet funding rates.")
-    ] = None,
+    fee_rate: FeeRateOpt = None,
+    leverage: LeverageOpt = 1.0,
+    funding: FundingOpt = None,
     cuts: Annotated[int, typer.Option(help="Look-ahead: number of cut points (0: skip).")] = 5,
     simulations: Annotated[
         int, typer.Option(help="Monte Carlo paths of trade order (0: skip).")
@@ -63,9 +63,7 @@ def robustness(
         str, typer.Option(help="shuffle (permute the trades) or bootstrap (resample them).")
     ] = "shuffle",
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo generator.")] = 0,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Write both checks as JSON here.")
-    ] = None,
+    json_out: JsonOpt = None,
     quiet: Annotated[bool, typer.Option(help="No tables; only the exit code and errors.")] = False,
 ) -> None:
     """Check a strategy for look-ahead and its trades' drawdown for luck of the order."""

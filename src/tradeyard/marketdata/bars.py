@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from tradeyard.errors import DataError
+from tradeyard.events.intervals import INTERVAL_MS
 
 __all__ = [
     "INTERVAL_MS",
@@ -29,20 +30,6 @@ __all__ = [
 ]
 
 REQUIRED_COLUMNS = ("open_time", "open", "high", "low", "close", "volume")
-INTERVAL_MS = {
-    "1m": 60_000,
-    "3m": 180_000,
-    "5m": 300_000,
-    "15m": 900_000,
-    "30m": 1_800_000,
-    "1h": 3_600_000,
-    "2h": 7_200_000,
-    "4h": 14_400_000,
-    "6h": 21_600_000,
-    "8h": 28_800_000,
-    "12h": 43_200_000,
-    "1d": 86_400_000,
-}
 # Plausible epoch range for millisecond timestamps: 2001-09-09 .. 2286-11-20.
 _MS_MIN, _MS_MAX = 1_000_000_000_000, 9_999_999_999_999
 
