@@ -433,29 +433,41 @@ class Trader(Bot):
         return math.copysign(size, desired)
 
     def _brackets(self, sig: Signal, target: float, parent: str | None) -> tuple[str, ...]:
+        """Reduce-only exits attached to the entry, one cancelling the other.
+
+        The take-profit rests as a LIMIT order (a maker fill, as traders place it on the
+        exchange); the stop is a stop-market order (a taker fill: it must get out).
+        """
         if target == 0.0 or (sig.take_profit is None and sig.stop_loss is None):
             return ()
         exit_side: Side = "sell" if target > 0 else "buy"
         group = parent or self.ctx.next_id()
         ids: list[str] = []
-        for order_type, trigger, tag in (
-            ("take_profit", sig.take_profit, "take profit"),
-            ("stop", sig.stop_loss, "stop loss"),
-        ):
-            if trigger is not None:
-                ids.append(
-                    self._submit(
-                        sig.symbol,
-                        exit_side,
-                        order_type,  # type: ignore[arg-type]
-                        abs(target),
-                        trigger=trigger,
-                        reduce_only=True,
-                        parent=parent,
-                        oco=group,
-                        tag=tag,
-                    )
+        common = {"reduce_only": True, "parent": parent, "oco": group}
+        if sig.take_profit is not None:
+            ids.append(
+                self._submit(
+                    sig.symbol,
+                    exit_side,
+                    "limit",
+                    abs(target),
+                    price=sig.take_profit,
+                    tag="take profit",
+                    **common,
                 )
+            )
+        if sig.stop_loss is not None:
+            ids.append(
+                self._submit(
+                    sig.symbol,
+                    exit_side,
+                    "stop",
+                    abs(target),
+                    trigger=sig.stop_loss,
+                    tag="stop loss",
+                    **common,
+                )
+            )
         return tuple(ids)
 
     # -- the account as the trader estimates it ---------------------------------------------

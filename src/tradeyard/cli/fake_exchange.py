@@ -12,19 +12,15 @@ import contextlib
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import msgspec
 import typer
 
 from tradeyard.errors import ConfigError, TradeyardError
-from tradeyard.marketdata import parse_time
-from tradeyard.venues.fakes.binance.config import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
-    AccountSpec,
-    FakeBinanceConfig,
-)
+
+if TYPE_CHECKING:
+    from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
 
 __all__ = ["build_config", "fake_exchange_command"]
 
@@ -45,6 +41,15 @@ def build_config(
     weight_limit: int,
 ) -> FakeBinanceConfig:
     """The FakeBinanceConfig the options describe (keys and secrets pair up in order)."""
+    # Imported here, like every command's work, so `tradeyard --help` stays fast.
+    from tradeyard.marketdata import parse_time
+    from tradeyard.venues.fakes.binance.config import (
+        DEFAULT_API_KEY,
+        DEFAULT_API_SECRET,
+        AccountSpec,
+        FakeBinanceConfig,
+    )
+
     if len(api_keys) != len(api_secrets):
         raise ConfigError(
             f"{len(api_keys)} --api-key but {len(api_secrets)} --api-secret: give them in pairs",

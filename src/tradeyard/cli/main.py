@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from tradeyard import __version__
+from tradeyard.cli.fake_exchange import fake_exchange_command
 from tradeyard.cli.optimize import optimize
 from tradeyard.cli.options import (
     DataOpt,
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 app.command()(optimize)
 app.command()(robustness)
+app.command("fake-exchange")(fake_exchange_command)
 console = Console(stderr=True)
 out = Console()
 

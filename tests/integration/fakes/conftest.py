@@ -34,7 +34,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     func = pyfuncitem.obj
     if not inspect.iscoroutinefunction(func):
         return None
-    names = pyfuncitem._fixtureinfo.argnames  # noqa: SLF001 (pytest's own way to pick fixtures)
+    names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
 
     async def bounded() -> None:
@@ -59,7 +59,9 @@ StartFake = Callable[..., Any]
 
 
 @pytest.fixture
-def start_fake(bars: dict[str, BarSeries], funding: dict[str, list[tuple[int, float]]]) -> StartFake:
+def start_fake(
+    bars: dict[str, BarSeries], funding: dict[str, list[tuple[int, float]]]
+) -> StartFake:
     """`async with start_fake(substeps=2, ...) as fake:` — a manual-step fake on a free port."""
 
     @asynccontextmanager

@@ -106,13 +106,16 @@ async def test_kline_stream_when_bar_closes_sends_updates_then_the_parquet_row(
     start_fake, bars
 ) -> None:
     btc = bars["BTCUSDT"]
-    async with start_fake(warmup_bars=WARMUP, substeps=3) as fake, aiohttp.ClientSession() as s:
-        async with s.ws_connect(f"{fake.ws_url}/btcusdt@kline_1m") as ws:
-            await wait_until(lambda: "btcusdt@kline_1m" in fake.hub.subscribed())
-            await fake.advance(1)
-            first = await next_json(ws)
-            second = await next_json(ws)
-            final = await next_json(ws)
+    async with (
+        start_fake(warmup_bars=WARMUP, substeps=3) as fake,
+        aiohttp.ClientSession() as s,
+        s.ws_connect(f"{fake.ws_url}/btcusdt@kline_1m") as ws,
+    ):
+        await wait_until(lambda: "btcusdt@kline_1m" in fake.hub.subscribed())
+        await fake.advance(1)
+        first = await next_json(ws)
+        second = await next_json(ws)
+        final = await next_json(ws)
     assert [m["k"]["x"] for m in (first, second, final)] == [False, False, True]
     k = final["k"]
     assert set(final) == {"e", "E", "s", "k"} and final["e"] == "kline"
@@ -127,17 +130,22 @@ async def test_kline_stream_when_bar_closes_sends_updates_then_the_parquet_row(
 
 
 async def test_market_socket_when_subscribed_live_answers_and_streams_combined(start_fake) -> None:
-    async with start_fake() as fake, aiohttp.ClientSession() as s:
-        async with s.ws_connect(f"{fake.rest_url.replace('http', 'ws')}/market/ws/0") as ws:
-            await ws.send_json({"method": "SUBSCRIBE", "params": ["ethusdt@markPrice"], "id": 7})
-            assert await next_json(ws) == {"result": None, "id": 7}
-            await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 8})
-            assert await next_json(ws) == {"result": ["ethusdt@markPrice"], "id": 8}
-            await fake.advance(1)
-            mark = await next_json(ws)
+    async with (
+        start_fake() as fake,
+        aiohttp.ClientSession() as s,
+        s.ws_connect(f"{fake.rest_url.replace('http', 'ws')}/market/ws/0") as ws,
+    ):
+        await ws.send_json({"method": "SUBSCRIBE", "params": ["ethusdt@markPrice"], "id": 7})
+        assert await next_json(ws) == {"result": None, "id": 7}
+        await ws.send_json({"method": "LIST_SUBSCRIPTIONS", "id": 8})
+        assert await next_json(ws) == {"result": ["ethusdt@markPrice"], "id": 8}
+        await fake.advance(1)
+        mark = await next_json(ws)
         assert mark["e"] == "markPriceUpdate" and mark["s"] == "ETHUSDT"
         assert set(mark) == {"e", "E", "s", "p", "i", "P", "r", "T"}
-        url = f"{fake.rest_url.replace('http', 'ws')}/stream?streams=btcusdt@kline_5m/!markPrice@arr"
+        url = (
+            f"{fake.rest_url.replace('http', 'ws')}/stream?streams=btcusdt@kline_5m/!markPrice@arr"
+        )
         async with s.ws_connect(url) as ws:
             await wait_until(lambda: "!markPrice@arr" in fake.hub.subscribed())
             await fake.advance(1)
@@ -145,3 +153,13 @@ async def test_market_socket_when_subscribed_live_answers_and_streams_combined(s
             kline = await next_json(ws, lambda m: m["stream"] == "btcusdt@kline_5m")
     assert {m["s"] for m in wrapped["data"]} == {"BTCUSDT", "ETHUSDT", "LTCUSDT"}
     assert kline["data"]["k"]["i"] == "5m"
+
+
+async def test_replay_when_speed_set_streams_closed_bars_without_advance(start_fake) -> None:
+    async with (
+        start_fake(speed=6000.0) as fake,  # a 1m bar every 10 ms
+        aiohttp.ClientSession() as s,
+        s.ws_connect(f"{fake.ws_url}/btcusdt@kline_1m") as ws,
+    ):
+        closed = [await next_json(ws, lambda m: m["k"]["x"]) for _ in range(2)]
+    assert closed[1]["k"]["t"] == closed[0]["k"]["t"] + 60_000

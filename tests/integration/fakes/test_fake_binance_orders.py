@@ -41,7 +41,9 @@ async def test_market_order_when_next_bar_closes_fills_on_user_stream_and_positi
         trade = await next_json(ws, _event("ORDER_TRADE_UPDATE", "TRADE"))
         account = await next_json(ws, _event("ACCOUNT_UPDATE"))
         risk = await client.signed("GET", "/fapi/v3/positionRisk", symbol="BTCUSDT")
-        query = await client.signed("GET", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed.body["orderId"])
+        query = await client.signed(
+            "GET", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed.body["orderId"]
+        )
         by_client_id = await client.signed(
             "GET", "/fapi/v1/order", symbol="BTCUSDT", origClientOrderId="rt-1"
         )
@@ -178,3 +180,37 @@ async def test_order_when_rejection_fault_set_answers_that_code_once(start_fake)
         second = await client.signed("POST", "/fapi/v1/order", **order)
     assert first.body == {"code": -2019, "msg": "Margin is insufficient."}
     assert second.status == 200 and second.body["status"] == "NEW"
+
+
+async def test_stop_market_when_price_falls_to_it_closes_the_position(start_fake) -> None:
+    async with start_fake(warmup_bars=WARMUP) as fake, aiohttp.ClientSession() as s:
+        client = BinanceTestClient(s, fake.rest_url)
+        ws = await _user_socket(s, client, fake)
+        entry = await client.signed(
+            "POST", "/fapi/v1/order", symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.010"
+        )
+        assert entry.headers["X-MBX-ORDER-COUNT-1M"] == "1"
+        await fake.advance(1)
+        mark = float(
+            (await client.public("/fapi/v1/premiumIndex", symbol="BTCUSDT")).body["markPrice"]
+        )
+        stop = f"{mark * 0.999:.1f}"
+        placed = await client.signed(
+            "POST", "/fapi/v1/order", symbol="BTCUSDT", side="SELL", type="STOP_MARKET",
+            quantity="0.010", stopPrice=stop, reduceOnly="true",
+        )  # fmt: skip
+        assert placed.status == 200 and placed.body["stopPrice"] == stop, placed
+        for _ in range(500):  # replay until the market reaches the stop
+            await fake.advance(1)
+            status = await client.signed(
+                "GET", "/fapi/v1/order", symbol="BTCUSDT", orderId=placed.body["orderId"]
+            )
+            if status.body["status"] != "NEW":
+                break
+        fill = await next_json(ws, lambda m: m.get("e") == "ORDER_TRADE_UPDATE"
+                               and m["o"]["o"] == "STOP_MARKET" and m["o"]["x"] == "TRADE")  # fmt: skip
+        risk = await client.signed("GET", "/fapi/v3/positionRisk", symbol="BTCUSDT")
+        await ws.close()
+    assert status.body["status"] == "FILLED"
+    assert fill["o"]["R"] is True and float(fill["o"]["L"]) <= float(stop)
+    assert risk.body == []  # flat again

@@ -5,6 +5,7 @@ changed (`FakeBinance.ccxt_urls()`, `FakeBinance.ws_url`). Start it with
 `tradeyard fake-exchange --venue binanceusdm` or, in tests, `async with FakeBinance(...)`.
 """
 
+from tradeyard.venues.fakes.binance import account_payloads, payloads, user_payloads
 from tradeyard.venues.fakes.binance.app import FakeBinance
 from tradeyard.venues.fakes.binance.config import (
     DEFAULT_API_KEY,
@@ -22,4 +23,7 @@ __all__ = [
     "BinanceError",
     "FakeBinance",
     "FakeBinanceConfig",
+    "account_payloads",
+    "payloads",
+    "user_payloads",
 ]

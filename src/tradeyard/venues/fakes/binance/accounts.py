@@ -18,13 +18,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tradeyard.events import BalanceUpdate, Event, Fill, OrderUpdate, PositionUpdate
+from tradeyard.venues.fakes.binance.account_payloads import PositionView
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo
 from tradeyard.venues.fakes.binance.orders import BinanceOrder, BinanceTrade
-from tradeyard.venues.fakes.binance.user_payloads import (
-    PositionView,
-    account_update,
-    order_trade_update,
-)
+from tradeyard.venues.fakes.binance.user_payloads import account_update, order_trade_update
 
 __all__ = ["BALANCE_REASONS", "FakeAccount", "binance_status"]
 

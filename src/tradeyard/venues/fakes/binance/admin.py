@@ -94,7 +94,7 @@ class AdminRoutes:
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
+    if not request.body_exists:
         return {}
     try:
         body = await request.json()

@@ -144,7 +144,8 @@ class FakeBinance:
         return f"{self._server.ws_base_url}/ws"
 
     def ccxt_urls(self) -> dict[str, str]:
-        """Values to write into ccxt binanceusdm's `urls['api']` (REST sections and 'ws' linear)."""
+        """REST base URLs to write into ccxt binanceusdm's `urls['api']`, by section name
+        (set `urls['api']['ws']['linear']` to `ws_url` for ccxt pro)."""
         return {name: self.rest_url + path for name, path in CCXT_SECTIONS.items()}
 
     # -- replay ------------------------------------------------------------------------------

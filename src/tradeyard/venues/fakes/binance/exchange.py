@@ -26,6 +26,7 @@ from typing import Any
 
 from tradeyard.events import CancelOrder, Event, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries
+from tradeyard.venues.fakes.binance.account_payloads import AccountView, PositionView
 from tradeyard.venues.fakes.binance.accounts import FakeAccount
 from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
 from tradeyard.venues.fakes.binance.errors import BinanceError, from_sim_reason
@@ -33,11 +34,7 @@ from tradeyard.venues.fakes.binance.instruments import SymbolInfo, derive_symbol
 from tradeyard.venues.fakes.binance.market import FundingBook, MarketFeed
 from tradeyard.venues.fakes.binance.orders import BinanceOrder
 from tradeyard.venues.fakes.binance.params import parse_new_order
-from tradeyard.venues.fakes.binance.user_payloads import (
-    AccountView,
-    PositionView,
-    account_config_update,
-)
+from tradeyard.venues.fakes.binance.user_payloads import account_config_update
 from tradeyard.venues.fakes.common.replay import Replay
 from tradeyard.venues.sim import DEFAULT_BRACKETS, SimVenue, SimVenueConfig
 from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE

@@ -209,7 +209,7 @@ def symbol_entry(info: SymbolInfo) -> dict[str, Any]:
             {"filterType": "MAX_NUM_ALGO_ORDERS", "limit": 10},
             {"filterType": "MIN_NOTIONAL", "notional": fmt(spec.min_notional, 1)},
             {"filterType": "PERCENT_PRICE", "multiplierUp": "1.0500",
-             "multiplierDown": "0.9500", "multiplierDecimal": "4"},
+             "multiplierDown": "0.9500", "multiplierDecimal": 4},
         ],
         "orderTypes": ORDER_TYPES,
         "timeInForce": TIME_IN_FORCE,
@@ -231,6 +231,6 @@ def exchange_info(
             {"rateLimitType": "ORDERS", "interval": "SECOND", "intervalNum": 10, "limit": 300},
         ],
         "exchangeFilters": [],
-        "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": "-10000"}],
+        "assets": [{"asset": "USDT", "marginAvailable": True, "autoAssetExchange": 0}],
         "symbols": [symbol_entry(i) for i in symbols],
     }  # fmt: skip

@@ -8,17 +8,20 @@ different ones. The "reject the next order" fault answers before the order reach
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from aiohttp import web
 
-from tradeyard.venues.fakes.binance import auth, user_payloads
+from tradeyard.venues.fakes.binance import account_payloads, auth, user_payloads
 from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
 from tradeyard.venues.fakes.binance.errors import BinanceError
 from tradeyard.venues.fakes.binance.exchange import Exchange
 from tradeyard.venues.fakes.binance.orders import BinanceOrder
 from tradeyard.venues.fakes.binance.rest import int_param, json, wall_ms
 from tradeyard.venues.fakes.common.faults import Faults
+from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE
 
 __all__ = ["TradeRoutes"]
 
@@ -31,6 +34,7 @@ class TradeRoutes:
         self.config = config
         self.faults = faults
         self._secrets = config.secrets()
+        self._orders_sent: dict[str, deque[float]] = {}
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -44,6 +48,7 @@ class TradeRoutes:
             web.get("/fapi/v1/userTrades", self.user_trades),
             web.post("/fapi/v1/leverage", self.leverage),
             web.post("/fapi/v1/marginType", self.margin_type),
+            web.get("/fapi/v1/leverageBracket", self.leverage_brackets),
             web.get("/fapi/v1/positionSide/dual", self.position_mode),
             web.post("/fapi/v1/positionSide/dual", self.set_position_mode),
             web.get("/fapi/v2/account", self.account_v2),
@@ -55,7 +60,7 @@ class TradeRoutes:
         ]
 
     async def _auth(self, request: web.Request) -> tuple[str, dict[str, str]]:
-        body = await request.text() if request.can_read_body else ""
+        body = await request.text() if request.body_exists else ""
         return auth.verify(
             request.headers, request.rel_url.raw_query_string, body, self._secrets, wall_ms(),
             self.config.recv_window_max_ms,
@@ -68,11 +73,24 @@ class TradeRoutes:
     # -- orders ------------------------------------------------------------------------------
     async def new_order(self, request: web.Request) -> web.Response:
         key, params = await self._auth(request)
+        counts = self._count_order(key)
         rejection = self.faults.take_order_rejection()
         if rejection is not None:
             raise BinanceError(rejection.code, msg=rejection.msg)
         order = self.exchange.place(key, params)
-        return json(self._order(order, with_time=False))
+        response = json(self._order(order, with_time=False))
+        response.headers.update(counts)
+        return response
+
+    def _count_order(self, key: str) -> dict[str, str]:
+        """X-MBX-ORDER-COUNT-10S / -1M of the account (counted, not enforced)."""
+        now = time.monotonic()
+        sent = self._orders_sent.setdefault(key, deque())
+        sent.append(now)
+        while sent and sent[0] <= now - 60.0:
+            sent.popleft()
+        in_10s = sum(1 for t in sent if t > now - 10.0)
+        return {"X-MBX-ORDER-COUNT-10S": str(in_10s), "X-MBX-ORDER-COUNT-1M": str(len(sent))}
 
     async def cancel_order(self, request: web.Request) -> web.Response:
         key, params = await self._auth(request)
@@ -159,6 +177,17 @@ class TradeRoutes:
         margin = params.get("marginType", "").upper()
         return json(self.exchange.set_margin_type(key, symbol, margin))
 
+    async def leverage_brackets(self, request: web.Request) -> web.Response:
+        _, params = await self._auth(request)
+        symbol = params.get("symbol")
+        if symbol:
+            if symbol not in self.exchange.symbols:
+                raise BinanceError(-1121)
+            return json(account_payloads.leverage_brackets(symbol, DEFAULT_TABLE))
+        return json(
+            [account_payloads.leverage_brackets(s, DEFAULT_TABLE) for s in self.exchange.symbols]
+        )
+
     async def position_mode(self, request: web.Request) -> web.Response:
         await self._auth(request)
         return json({"dualSidePosition": False})
@@ -172,17 +201,17 @@ class TradeRoutes:
     # -- account -----------------------------------------------------------------------------
     async def account_v2(self, request: web.Request) -> web.Response:
         key, _ = await self._auth(request)
-        return json(user_payloads.account_v2(self.exchange.account_view(key)))
+        return json(account_payloads.account_v2(self.exchange.account_view(key)))
 
     async def account_v3(self, request: web.Request) -> web.Response:
         key, _ = await self._auth(request)
-        return json(user_payloads.account_v3(self.exchange.account_view(key)))
+        return json(account_payloads.account_v3(self.exchange.account_view(key)))
 
     async def balance(self, request: web.Request) -> web.Response:
         key, _ = await self._auth(request)
-        return json(user_payloads.balance_v3(self.exchange.account_view(key)))
+        return json(account_payloads.balance_v3(self.exchange.account_view(key)))
 
-    def _positions(self, key: str, params: dict[str, str]) -> list[user_payloads.PositionView]:
+    def _positions(self, key: str, params: dict[str, str]) -> list[account_payloads.PositionView]:
         symbol = params.get("symbol")
         if symbol and symbol not in self.exchange.symbols:
             raise BinanceError(-1121)
@@ -191,8 +220,8 @@ class TradeRoutes:
 
     async def position_risk_v2(self, request: web.Request) -> web.Response:
         key, params = await self._auth(request)
-        return json(user_payloads.position_risk_v2(self._positions(key, params)))
+        return json(account_payloads.position_risk_v2(self._positions(key, params)))
 
     async def position_risk_v3(self, request: web.Request) -> web.Response:
         key, params = await self._auth(request)
-        return json(user_payloads.position_risk_v3(self._positions(key, params)))
+        return json(account_payloads.position_risk_v3(self._positions(key, params)))

@@ -10,8 +10,8 @@ Binance USDⓈ-M paths (docs "Websocket Market Streams", `binance-usdm.md` §1, 
 
 On market sockets the live protocol works (`SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`,
 `SET_PROPERTY` / `GET_PROPERTY` "combined"), answered `{"result": …, "id": …}`. Stream names
-are Binance's (`btcusdt@kline_1m`, `btcusdt@markPrice`); the symbol part is case-insensitive. The server pings every `heartbeat_s` (Binance: 3
-minutes) and drops a peer that stops answering.
+are Binance's (`btcusdt@kline_1m`, `btcusdt@markPrice`); their symbol part is case-insensitive.
+The server pings every `heartbeat_s` (Binance: 3 minutes) and drops a peer that stops answering.
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ class UserStream:
 
     async def _params(self, request: web.Request) -> tuple[str, dict[str, str]]:
         api_key = auth.api_key_of(request.headers, self._secrets)
-        body = await request.text() if request.can_read_body else ""
+        body = await request.text() if request.body_exists else ""
         return api_key, auth.parse_params(request.rel_url.raw_query_string, body)
 
     async def start(self, request: web.Request) -> web.Response:

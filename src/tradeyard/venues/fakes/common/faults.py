@@ -41,7 +41,8 @@ class Faults:
     ws_reorder: int = 0
     """The next N websocket messages are held back and sent after the message that follows."""
     ws_drop_every_s: float | None = None
-    """Drop every websocket connection periodically (the server runs the timer)."""
+    """Drop every websocket connection periodically. The server runs the timer: set it with
+    `set_ws_drop_every` or the admin endpoint, not by writing this field."""
     reject_orders: deque[OrderRejection] = field(default_factory=deque)
     """Rejections for the next orders, oldest first."""
 

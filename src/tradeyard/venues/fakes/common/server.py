@@ -28,7 +28,9 @@ class LocalServer:
 
     async def start(self) -> None:
         # No access log: request lines carry signatures, and a fake should stay quiet.
-        self._runner = web.AppRunner(self._app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(
+            self._app, access_log=None, handle_signals=False, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, self._requested, reuse_address=True)
         await site.start()
