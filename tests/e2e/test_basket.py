@@ -139,3 +139,18 @@ def test_venue_when_data_symbol_has_no_filters_fails_before_running() -> None:
     )
     with pytest.raises(ConfigError, match=r"ETHUSDT have no \[venue.instruments\] entry"):
         run_backtest(cfg, charts=False)
+
+
+@pytest.mark.parametrize("strategy", ["rsi_macd_cci", "engulfing_rsi"])
+def test_strategy_when_run_from_cli_on_ten_symbols_trades_them(
+    run_cli, tmp_path: Path, strategy: str
+) -> None:
+    out = tmp_path / "o.json"
+    proc = run_cli(
+        "backtest", "--strategy", strategy, "--leverage", "2", "--json", str(out), "--quiet"
+    )
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(out.read_text())
+    traded = {t["symbol"] for t in doc["trades"]}
+    assert len(traded) >= 8 and traded <= set(BUNDLED_SYMBOLS)
+    assert doc["metrics"]["bars"] == 10 * 43_196  # 1m data; the strategy reads aggregated bars
