@@ -107,18 +107,20 @@ class BacktestEngine:
             for chunk in merged_chunks(self.bars, self.chunk_size):
                 if primed:
                     self._prime(primed, chunk.per_symbol)
-                sym, ot, ct = chunk.symbol, chunk.open_time, chunk.close_time
-                o, h, lo, c, v, last = (
+                rows = zip(
+                    chunk.symbol,
+                    chunk.open_time,
+                    chunk.close_time,
                     chunk.open,
                     chunk.high,
                     chunk.low,
                     chunk.close,
                     chunk.volume,
                     chunk.last_of_time,
+                    strict=True,
                 )
-                for k in range(len(sym)):
-                    s = sym[k]
-                    bar = Bar(vname, s, interval, ot[k], ct[k], o[k], h[k], lo[k], c[k], v[k], True)
+                for s, ot, ct, o, h, lo, c, v, last in rows:
+                    bar = Bar(vname, s, interval, ot, ct, o, h, lo, c, v, True)
                     venue_on_bar(bar)
                     if queue:
                         drain()
@@ -127,17 +129,18 @@ class BacktestEngine:
                         handler(topic, bar)
                     if queue:
                         drain()
-                    if last[k]:
-                        times.append(ct[k])
+                    if last:
+                        times.append(ct)
                         for acct, curve, i in sampled:
-                            curve.append(acct.equity)
+                            # Account.equity, inlined: this runs once per timestamp
+                            curve.append(acct.wallet_balance + acct.unrealized_pnl)
                             if acct.n_open_positions:
                                 exposed[i] += 1
                 for bot in primed:
                     bot.unprime()
-                self.bars_processed += len(sym)
+                self.bars_processed += len(chunk)
                 if self.progress is not None:
-                    self.progress(len(sym))
+                    self.progress(len(chunk))
         finally:
             bus.release()
         for bot in bots:

@@ -53,6 +53,7 @@ from tradeyard.bots.sizing import (
     max_increase,
 )
 from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
+from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
 from tradeyard.errors import ConfigError
 from tradeyard.events import (
     BalanceUpdate,
@@ -74,21 +75,6 @@ from tradeyard.indicators import RealizedVolatility
 __all__ = ["Trader"]
 
 _FINAL = frozenset({"filled", "canceled", "rejected", "expired"})
-
-
-class _Working:
-    """An order the venue may still fill: what it would add to the position, what it reserves."""
-
-    __slots__ = ("entry", "remaining", "reserved", "side", "symbol")
-
-    def __init__(self, symbol: str, side: Side, qty: float, entry: bool, reserved: float) -> None:
-        self.symbol = symbol
-        self.side = side
-        self.remaining = qty
-        self.entry = entry
-        """False for reduce-only orders: they can only shrink the position."""
-        self.reserved = reserved
-        """Estimated margin + fee the venue holds for it (0 for reduce-only orders)."""
 
 
 class _VolatilityFeed:
@@ -182,23 +168,20 @@ class Trader(Bot):
         self.taker_fee = taker_fee
         self.bar_interval = bar_interval
 
-        self.positions: dict[str, float] = {}
-        self.wallet = 0.0
         self.open_orders: dict[str, dict[str, SubmitOrder]] = {}
         self.rejections: list[OrderUpdate] = []
         self.decisions: list[SizingDecision] = []
         """Why every order was sized as it was, oldest first (see SizingDecision)."""
         self._targets: dict[str, dict[str, float]] = {}
         """symbol → strategy → target as signalled (−1..1)."""
-        self._entry: dict[str, float] = {}
-        self._last_price: dict[str, float] = {}
+        self.account = TraderAccount(leverage, margin_buffer)
         """Latest price seen per symbol (signal, fill or bar): marks for caps and margin."""
-        self._working: dict[str, _Working] = {}
         self._decision_of: dict[str, int] = {}
         self._feeds: dict[str, _VolatilityFeed] = {}
         if isinstance(allocation, VolatilityScaled):
             self._feeds = {
-                s: _VolatilityFeed(s, allocation.period, self._last_price) for s in self.symbols
+                s: _VolatilityFeed(s, allocation.period, self.account.last_price)
+                for s in self.symbols
             }
 
     # -- wiring ------------------------------------------------------------------------------
@@ -248,7 +231,7 @@ class Trader(Bot):
         symbol = sig.symbol
         self._cancel_all(symbol)
         if _is_price(sig.ref_price):
-            self._last_price[symbol] = sig.ref_price  # type: ignore[assignment]
+            self.account.last_price[symbol] = sig.ref_price  # type: ignore[assignment]
         price = sig.price if sig.price is not None else sig.ref_price
         if combined != 0.0 and not _is_price(price):
             return  # nothing to size with; a strategy always sends ref_price
@@ -330,9 +313,9 @@ class Trader(Bot):
         reserve = 0.0
         if delta != 0.0 and price is not None:
             inc = increasing_part(current, delta)
-            freed = self._freed(symbol, current, delta)
+            freed = self.account.freed(symbol, current, delta)
             if inc > 0.0:
-                room = self._margin_room() + freed
+                room = self.account.margin_room() + freed
                 need = margin_needed(inc, abs(delta), price, lev, self.taker_fee)
                 if need > room + 1e-9:
                     closing = abs(delta) - inc
@@ -418,7 +401,7 @@ class Trader(Bot):
                 )
                 size = limit
         if self.max_total_leverage is not None:
-            others = self._exposure(excluding=symbol)
+            others = self.account.exposure(excluding=symbol)
             limit = max(0.0, self.max_total_leverage * equity - others) / price
             if size > limit:
                 caps.append(
@@ -478,46 +461,6 @@ class Trader(Bot):
     def _volatilities(self) -> dict[str, float]:
         return {s: f.indicator.value for s, f in self._feeds.items()}
 
-    def _mark(self, symbol: str) -> float:
-        return self._last_price.get(symbol) or self._entry.get(symbol) or 0.0
-
-    def _exposure(self, excluding: str) -> float:
-        """Σ |notional| of the other symbols: positions, or positions after their pending
-        entry orders fill when that is larger, at the last known prices."""
-        pending: dict[str, float] = {}
-        for w in self._working.values():
-            if w.entry:
-                signed = w.remaining if w.side == "buy" else -w.remaining
-                pending[w.symbol] = pending.get(w.symbol, 0.0) + signed
-        total = 0.0
-        for s in {*self.positions, *pending}:
-            if s == excluding:
-                continue
-            pos = self.positions.get(s, 0.0)
-            qty = max(abs(pos), abs(pos + pending.get(s, 0.0)))
-            total += qty * self._mark(s)
-        return total
-
-    def _margin_room(self) -> float:
-        """USDT an order may still use: wallet + unrealized PnL − margin of the positions −
-        what pending orders reserve − the buffer (the venue's `available`, estimated)."""
-        upnl = used = 0.0
-        for s, qty in self.positions.items():
-            if qty != 0.0:
-                entry = self._entry.get(s) or self._mark(s)
-                upnl += qty * (self._mark(s) - entry)
-                used += abs(qty) * entry / self.leverage
-        reserved = sum(w.reserved for w in self._working.values())
-        buffer = self.margin_buffer * max(self.wallet, 0.0)
-        return self.wallet + upnl - used - reserved - buffer
-
-    def _freed(self, symbol: str, current: float, delta: float) -> float:
-        """Margin an order frees by closing (part of) the position (reversals reuse it)."""
-        if current == 0.0 or (current > 0.0) == (delta > 0.0):
-            return 0.0
-        entry = self._entry.get(symbol) or self._mark(symbol)
-        return abs(current) * entry / self.leverage * min(1.0, abs(delta) / abs(current))
-
     def _record(self, decision: SizingDecision) -> None:
         if decision.client_order_id:
             self._decision_of[decision.client_order_id] = len(self.decisions)
@@ -564,7 +507,7 @@ class Trader(Bot):
             sizing=sizing[:128],
         )
         self.open_orders.setdefault(symbol, {})[cid] = order
-        self._working[cid] = _Working(
+        self.account.working[cid] = WorkingOrder(
             symbol, side, qty, not reduce_only, 0.0 if reduce_only else reserve
         )
         self.ctx.emit(order)
@@ -575,7 +518,7 @@ class Trader(Bot):
         if not orders:
             return
         for cid in list(orders):
-            self._working.pop(cid, None)
+            self.account.working.pop(cid, None)
             self.ctx.emit(
                 CancelOrder(
                     trader=self.bot_id,
@@ -589,17 +532,10 @@ class Trader(Bot):
 
     # -- execution reports ------------------------------------------------------------------
     def on_fill(self, fill: Fill) -> None:
-        signed = fill.qty if fill.side == "buy" else -fill.qty
-        self.positions[fill.symbol] = round(self.positions.get(fill.symbol, 0.0) + signed, 12)
-        self._last_price[fill.symbol] = fill.price
-        w = self._working.get(fill.client_order_id)
-        if w is not None:
-            left = max(0.0, round(w.remaining - fill.qty, 12))
-            w.reserved = w.reserved * left / w.remaining if w.remaining > 0.0 else 0.0
-            w.remaining = left
+        self.account.on_fill(fill)
 
     def on_position_update(self, update: PositionUpdate) -> None:
-        self._entry[update.symbol] = update.entry_price
+        self.account.on_position_update(update)
 
     def on_order_update(self, update: OrderUpdate) -> None:
         if update.status not in _FINAL:
@@ -607,7 +543,7 @@ class Trader(Bot):
         orders = self.open_orders.get(update.symbol)
         if orders is not None:
             orders.pop(update.client_order_id, None)
-        working = self._working.pop(update.client_order_id, None)
+        working = self.account.working.pop(update.client_order_id, None)
         if update.status == "rejected":
             self.rejections.append(update)
             i = self._decision_of.get(update.client_order_id)
@@ -619,7 +555,16 @@ class Trader(Bot):
                 )
 
     def on_balance_update(self, update: BalanceUpdate) -> None:
-        self.wallet = update.wallet_balance
+        self.account.on_balance_update(update)
+
+    @property
+    def positions(self) -> dict[str, float]:
+        """Signed quantity per symbol, from the venue's fills."""
+        return self.account.positions
+
+    @property
+    def wallet(self) -> float:
+        return self.account.wallet
 
     # -- control -----------------------------------------------------------------------------
     def on_control(self, event: Control) -> None:
@@ -659,7 +604,7 @@ class Trader(Bot):
                 allocation_weight=None,
                 volatility=self.volatility(symbol),
                 leverage=self.leverage,
-                price=self._last_price.get(symbol),
+                price=self.account.last_price.get(symbol),
                 unit_qty=0.0,
                 desired_qty=0.0,
                 current_qty=qty,

@@ -85,7 +85,11 @@ def fill(trader: Trader, order: SubmitOrder, price: float, fee: float = 0.0) -> 
                       order.qty, price, fee, "taker"))  # fmt: skip
     feed(trader, OrderUpdate("t", "sim", order.symbol, ts, order.client_order_id, "filled",
                              order.side, order.order_type, order.qty, order.qty, price))  # fmt: skip
-    entry = price if before == 0.0 or (before > 0) != (after > 0) else trader._entry[order.symbol]
+    entry = (
+        price
+        if before == 0.0 or (before > 0) != (after > 0)
+        else trader.account.entry[order.symbol]
+    )
     feed(trader, PositionUpdate("t", "sim", order.symbol, ts, after, entry if after else 0.0))
     wallet = trader.wallet - fee
     feed(trader, BalanceUpdate("t", "sim", ts, "USDT", wallet, wallet, "fill", -fee, order.symbol))
