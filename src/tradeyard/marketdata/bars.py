@@ -132,6 +132,7 @@ def load_bars(
     out: dict[str, BarSeries] = {}
     for symbol, f in files.items():
         series = _read_one(f, symbol, interval)
+        first, last = int(series.open_time[0]), int(series.open_time[-1])
         if start is not None or end is not None:
             lo = 0 if start is None else int(np.searchsorted(series.open_time, start, "left"))
             hi = (
@@ -139,7 +140,10 @@ def load_bars(
             )
             series = series.slice(lo, hi)
         if len(series) == 0:
-            raise DataError(f"{f.name}: no bars between the requested --from and --to")
+            raise DataError(
+                f"{f.name}: no bars between the requested --from and --to; the file covers "
+                f"{_iso(first)} to {_iso(last)} (UTC open times)"
+            )
         out[symbol] = series
     return out
 
@@ -225,3 +229,7 @@ def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
         arrays["close"],
         arrays["volume"],
     )
+
+
+def _iso(ms: int) -> str:
+    return str(np.datetime64(ms, "ms"))[:16]
