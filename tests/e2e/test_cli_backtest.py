@@ -177,3 +177,15 @@ def test_backtest_when_config_key_misspelled_names_it(run_cli, tmp_path: Path) -
     proc = run_cli("backtest", "--config", str(cfg), "--quiet")
     assert proc.returncode == 2
     assert "unknown field `levrage` at traders[0]" in proc.stderr
+
+
+def test_backtest_when_streamed_gives_the_same_json_as_a_whole_load(
+    run_cli, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    args = ("backtest", "--strategy", "sma_cross", "--symbols", "BTCUSDT,ETHUSDT", *WEEK, "--quiet")
+    assert run_cli(*args, "--json", str(a)).returncode == 0
+    proc = run_cli(*args, "--stream", "--json", str(b), "--report", str(tmp_path / "r.html"))
+    assert proc.returncode == 0, proc.stderr
+    assert a.read_bytes() == b.read_bytes()
+    assert (tmp_path / "r.html").exists()

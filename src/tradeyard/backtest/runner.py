@@ -33,6 +33,7 @@ from tradeyard.marketdata import (
     load_funding,
     parse_time,
 )
+from tradeyard.marketdata.stream import ParquetBarSource
 from tradeyard.strategies import get as get_strategy
 from tradeyard.venues.sim import SimVenue
 from tradeyard.venues.sim.config import default_instrument
@@ -41,23 +42,32 @@ __all__ = ["load_run_data", "run_backtest"]
 
 
 def load_run_data(
-    cfg: BacktestConfig,
-) -> tuple[list[BarSeries], dict[str, list[tuple[int, float]]]]:
-    """Bars for every symbol any strategy trades, and funding rates where configured."""
+    cfg: BacktestConfig, stream: bool = False
+) -> tuple[list[BarSeries] | ParquetBarSource, dict[str, list[tuple[int, float]]]]:
+    """Bars for every symbol any strategy trades, and funding rates where configured.
+
+    `stream=True` returns a ParquetBarSource that reads the files in batches during the run
+    (memory O(window) however long the history); the files' checks then happen as they stream.
+    """
     d = cfg.data
     path = Path(d.path) if d.path else bundled_bars_dir()
     wanted: list[str] = list(d.symbols)
     for s in cfg.strategies:
         wanted += [x for x in s.symbols if x not in wanted]
-    bars = load_bars(
-        path, wanted or None, d.interval, parse_time(d.start, "from"), parse_time(d.end, "to")
-    )
+    start, end = parse_time(d.start, "from"), parse_time(d.end, "to")
+    bars: list[BarSeries] | ParquetBarSource
+    if stream:
+        bars = ParquetBarSource(path, wanted or None, d.interval, start, end)
+        symbols = bars.symbols
+    else:
+        loaded = load_bars(path, wanted or None, d.interval, start, end)
+        bars, symbols = list(loaded.values()), list(loaded)
     funding: dict[str, list[tuple[int, float]]] = {}
     if isinstance(d.funding, str) and d.funding:
-        funding = load_funding(d.funding, bars)
+        funding = load_funding(d.funding, symbols)
     elif d.funding is True and not d.path:
-        funding = load_funding(bundled_funding_dir(), bars)
-    return list(bars.values()), funding
+        funding = load_funding(bundled_funding_dir(), symbols)
+    return bars, funding
 
 
 def run_backtest(

@@ -69,6 +69,13 @@ def backtest(
     ] = None,
     funding: FundingOpt = None,
     quiet: Annotated[bool, typer.Option(help="No progress bar or table.")] = False,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            help="Read the Parquet files in batches during the run: memory stays "
+            "flat however long the history (the report then has no candle charts)."
+        ),
+    ] = False,
 ) -> None:
     """Backtest a strategy (or a config of many bots) on historical bars."""
     from tradeyard.cli.run_backtest import run_cli_backtest
@@ -89,6 +96,7 @@ def backtest(
             config=config,
             funding=funding,
             quiet=quiet,
+            stream=stream,
             console=console,
             out=out,
         )

@@ -26,6 +26,7 @@ from tradeyard.config.load import validate
 from tradeyard.config.schema import TraderConfig
 from tradeyard.errors import ConfigError
 from tradeyard.marketdata import bundled_bars_dir
+from tradeyard.marketdata.stream import ParquetBarSource
 
 __all__ = ["config_from_options", "run_cli_backtest"]
 
@@ -113,13 +114,14 @@ def run_cli_backtest(
     json_out: Path | None,
     report: Path | None,
     quiet: bool,
+    stream: bool = False,
     console: Console,
     out: Console,
     **options: object,
 ) -> None:
     cfg = config_from_options(**options)  # type: ignore[arg-type]
-    bars, funding = load_run_data(cfg)
-    total = sum(len(b) for b in bars)
+    bars, funding = load_run_data(cfg, stream=stream)
+    total = bars.row_count() if isinstance(bars, ParquetBarSource) else sum(len(b) for b in bars)
     if quiet:
         results = run_backtest(cfg, bars, funding, charts=report is not None)
     else:

@@ -150,60 +150,75 @@ def load_bars(
 
 def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
     try:
-        table = pq.read_table(f)
+        table = pq.read_table(f, columns=_present_columns(f))
+    except DataError:
+        raise
     except Exception as e:  # pyarrow raises several unrelated types for unreadable files
         raise DataError(f"{f.name}: cannot read as Parquet ({e})") from e
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    cols = {c: table.column(c).to_numpy() for c in REQUIRED_COLUMNS}
+    if len(cols["open_time"]) == 0:
+        raise DataError(f"{f.name}: the file holds no rows")
+    return checked_series(f.name, symbol, interval, cols)
+
+
+def _present_columns(f: Path) -> list[str]:
+    """The kline columns, after checking the file has them all (names the missing ones)."""
+    try:
+        names = pq.ParquetFile(f).schema_arrow.names
+    except Exception as e:
+        raise DataError(f"{f.name}: cannot read as Parquet ({e})") from e
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
         raise DataError(
             f"{f.name}: missing column(s) {', '.join(missing)}; expected Binance kline columns "
             f"{', '.join(REQUIRED_COLUMNS)} (open_time in ms UTC)"
         )
-    cols = {c: table.column(c).to_numpy() for c in REQUIRED_COLUMNS}
-    ot = cols["open_time"]
-    if np.issubdtype(ot.dtype, np.datetime64):
-        ot = ot.astype("datetime64[ms]").astype(np.int64)
-    elif not np.issubdtype(ot.dtype, np.integer):
-        if (
-            np.issubdtype(ot.dtype, np.floating)
-            and np.all(np.isfinite(ot))
-            and np.all(ot == np.floor(ot))
-        ):
-            ot = ot.astype(np.int64)
-        else:
-            raise DataError(
-                f"{f.name}: column open_time must hold integer milliseconds since the epoch (UTC), found {ot.dtype}"
-            )
-    ot = ot.astype(np.int64, copy=False)
-    n = ot.shape[0]
-    if n == 0:
-        raise DataError(f"{f.name}: the file holds no rows")
-    if ot[0] < _MS_MIN or ot[-1] > _MS_MAX:
+    return list(REQUIRED_COLUMNS)
+
+
+def checked_series(
+    name: str,
+    symbol: str,
+    interval: str,
+    cols: dict[str, np.ndarray],
+    row0: int = 0,
+    prev_open_time: int | None = None,
+) -> BarSeries:
+    """Rows of one file as a BarSeries, after every check that keeps a backtest honest.
+
+    `row0` is the file row of the first given row and `prev_open_time` the open time of the row
+    just before it, so a file read in batches is checked across batch boundaries too.
+    """
+    ot = _as_ms(name, cols["open_time"])
+    if len(ot) and (ot[0] < _MS_MIN or ot[-1] > _MS_MAX):
         raise DataError(
-            f"{f.name}: open_time {int(ot[0])} is not in milliseconds since the epoch "
+            f"{name}: open_time {int(ot[0])} is not in milliseconds since the epoch "
             "(seconds or microseconds?): convert to ms UTC"
         )
-    diffs = np.diff(ot)
+    # the previous batch's last row joins the checks, as row row0 - 1
+    seq = ot if prev_open_time is None else np.concatenate([[prev_open_time], ot])
+    first = row0 if prev_open_time is None else row0 - 1
+    diffs = np.diff(seq)
     bad = np.flatnonzero(diffs < 0)
     if bad.size:
         i = int(bad[0]) + 1
         raise DataError(
-            f"{f.name}: bars are not sorted by open_time: row {i} ({int(ot[i])}) comes after "
-            f"{int(ot[i - 1])}; sort the file by open_time"
+            f"{name}: bars are not sorted by open_time: row {first + i} ({int(seq[i])}) comes "
+            f"after {int(seq[i - 1])}; sort the file by open_time"
         )
     dup = np.flatnonzero(diffs == 0)
     if dup.size:
         i = int(dup[0]) + 1
         raise DataError(
-            f"{f.name}: duplicated bar: open_time {int(ot[i])} appears at rows {i - 1} and {i}; drop duplicate rows"
+            f"{name}: duplicated bar: open_time {int(seq[i])} appears at rows {first + i - 1} "
+            f"and {first + i}; drop duplicate rows"
         )
-    step = interval_ms(interval)
-    off = np.flatnonzero(diffs % step != 0)
+    off = np.flatnonzero(diffs % interval_ms(interval) != 0)
     if off.size:
         i = int(off[0]) + 1
         raise DataError(
-            f"{f.name}: bars are not on a {interval} grid: row {i} is {int(diffs[i - 1])} ms after the "
-            f"previous one; pass the data's real --interval"
+            f"{name}: bars are not on a {interval} grid: row {first + i} is {int(diffs[i - 1])} ms "
+            "after the previous one; pass the data's real --interval"
         )
     arrays = {}
     for c in ("open", "high", "low", "close", "volume"):
@@ -211,13 +226,15 @@ def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
         nonfinite = np.flatnonzero(~np.isfinite(a))
         if nonfinite.size:
             raise DataError(
-                f"{f.name}: column {c} has a missing or non-finite value at row {int(nonfinite[0])}"
+                f"{name}: column {c} has a missing or non-finite value at row "
+                f"{row0 + int(nonfinite[0])}"
             )
         arrays[c] = a
-    if np.any(arrays["high"] < arrays["low"]):
-        i = int(np.flatnonzero(arrays["high"] < arrays["low"])[0])
+    inverted = np.flatnonzero(arrays["high"] < arrays["low"])
+    if inverted.size:
+        i = int(inverted[0])
         raise DataError(
-            f"{f.name}: row {i} has high < low ({arrays['high'][i]} < {arrays['low'][i]})"
+            f"{name}: row {row0 + i} has high < low ({arrays['high'][i]} < {arrays['low'][i]})"
         )
     return BarSeries(
         symbol,
@@ -228,6 +245,23 @@ def _read_one(f: Path, symbol: str, interval: str) -> BarSeries:
         arrays["low"],
         arrays["close"],
         arrays["volume"],
+    )
+
+
+def _as_ms(name: str, ot: np.ndarray) -> np.ndarray:
+    if np.issubdtype(ot.dtype, np.datetime64):
+        return ot.astype("datetime64[ms]").astype(np.int64)
+    if np.issubdtype(ot.dtype, np.integer):
+        return ot.astype(np.int64, copy=False)
+    if (
+        np.issubdtype(ot.dtype, np.floating)
+        and np.all(np.isfinite(ot))
+        and np.all(ot == np.floor(ot))
+    ):
+        return ot.astype(np.int64)
+    raise DataError(
+        f"{name}: column open_time must hold integer milliseconds since the epoch (UTC), "
+        f"found {ot.dtype}"
     )
 
 
