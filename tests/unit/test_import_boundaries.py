@@ -74,3 +74,18 @@ def test_only_backtest_and_cli_when_scanned_import_plotly() -> None:
         rel = path.relative_to(SRC).parts[0]
         if "plotly" in {n.split(".")[0] for n in _imports(path)}:
             assert rel in ("backtest",), f"{path} imports plotly"
+
+
+CCXT_ALLOWED = {"market_data.py", "execution.py", "errors.py"}
+
+
+def test_ccxt_when_imported_is_only_in_venue_adapters_wire_modules() -> None:
+    """Only a venue adapter's market_data / execution / errors modules know ccxt (STYLE §2)."""
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        if "ccxt" not in {n.split(".")[0] for n in _imports(path)}:
+            continue
+        rel = path.relative_to(SRC).parts
+        if rel[0] != "venues" or rel[1] in ("sim", "fakes") or path.name not in CCXT_ALLOWED:
+            offenders.append(str(path.relative_to(SRC)))
+    assert offenders == []

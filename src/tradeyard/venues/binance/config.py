@@ -1,0 +1,51 @@
+"""Settings of the Binance USDⓈ-M live adapter.
+
+A frozen msgspec Struct, like every tradeyard config: unknown keys and bad bounds are refused at
+construction. It names the *environment variables* that hold the API key and secret, never the
+secrets themselves, so a config file, a log line or a repr can never leak a credential.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+__all__ = ["BinanceConfig", "Environment"]
+
+Environment = Literal["prod", "testnet", "demo", "local"]
+_EnvName = Annotated[str, msgspec.Meta(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+
+
+class BinanceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the adapter connects and which credentials, symbols and bars it uses."""
+
+    environment: Environment = "prod"
+    """`local` is the fake server (`venues/fakes/binance`); it needs `rest_url` and `ws_url`."""
+    venue: str = "binanceusdm"
+    """The venue token in topics (`md.<venue>…`, `cmd.<venue>`)."""
+    api_key_env: _EnvName = "BINANCE_API_KEY"
+    """Name of the environment variable holding the API key."""
+    api_secret_env: _EnvName = "BINANCE_API_SECRET"
+    """Name of the environment variable holding the API secret."""
+    rest_url: str | None = None
+    """Override of the REST base (scheme + host[:port], no path), e.g. http://127.0.0.1:8080."""
+    ws_url: str | None = None
+    """Override of the websocket base ending in `/ws`, e.g. ws://127.0.0.1:8080/ws."""
+    symbols: list[str] = msgspec.field(default_factory=list)
+    """Venue symbols (BTCUSDT) whose bars are streamed."""
+    interval: str = "1m"
+    warmup_bars: Annotated[int, msgspec.Meta(ge=0, le=1500)] = 200
+    """Closed bars fetched over REST per symbol at start (Binance serves at most 1500)."""
+    reconnect_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
+    """Pause before a dropped websocket is watched again."""
+    rate_limit: bool = True
+    """ccxt's client-side throttle (tests against the fake turn it off)."""
+
+    def __post_init__(self) -> None:
+        if self.environment == "local" and (self.rest_url is None or self.ws_url is None):
+            raise ValueError(
+                "environment='local' needs rest_url and ws_url (the fake's FakeBinance.rest_url "
+                "and FakeBinance.ws_url); found "
+                f"rest_url={self.rest_url!r}, ws_url={self.ws_url!r}"
+            )
