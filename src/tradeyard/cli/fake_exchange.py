@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_config", "fake_exchange_command"]
 
-VENUES = ("binanceusdm",)
+VENUES = ("binanceusdm", "bybit")
 
 
 def build_config(
@@ -112,7 +112,7 @@ async def _serve(
 
 
 def fake_exchange_command(
-    venue: Annotated[str, typer.Option(help="Venue to fake: binanceusdm.")] = "binanceusdm",
+    venue: Annotated[str, typer.Option(help="Venue to fake: binanceusdm, bybit.")] = "binanceusdm",
     data: Annotated[
         Path | None,
         typer.Option(
@@ -162,6 +162,17 @@ def fake_exchange_command(
             raise ConfigError(
                 f"unknown venue {venue!r}: expected one of {', '.join(VENUES)}", where="--venue"
             )
+        if venue == "bybit":
+            from tradeyard.venues.fakes.bybit import cli as bybit_cli
+
+            bybit_config = bybit_cli.build_config(
+                port=port, api_keys=api_key or [], api_secrets=api_secret or [],
+                balance=balance, speed=speed, start=start, substeps=substeps,
+                warmup_bars=warmup_bars,
+            )  # fmt: skip
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(bybit_cli.serve(bybit_config, data, symbols, funding, exit_after))
+            return
         config = build_config(
             port=port, api_keys=api_key or [], api_secrets=api_secret or [], balance=balance,
             speed=speed, start=start, substeps=substeps, warmup_bars=warmup_bars,

@@ -33,5 +33,5 @@ def test_cli_when_key_has_no_secret_fails_with_one_line() -> None:
 
 
 def test_cli_when_venue_unknown_fails() -> None:
-    result = CliRunner().invoke(_app(), ["fake-exchange", "--venue", "bybit", "--exit-after", "0"])
+    result = CliRunner().invoke(_app(), ["fake-exchange", "--venue", "kraken", "--exit-after", "0"])
     assert result.exit_code == 2 and "unknown venue" in result.output

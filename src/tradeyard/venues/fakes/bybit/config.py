@@ -1,0 +1,73 @@
+"""Settings of the fake Bybit v5 (linear USDT perpetuals) server.
+
+A frozen msgspec Struct like every tradeyard config: the CLI and tests build it, unknown keys
+and bad bounds are refused at construction. Defaults follow Bybit's own numbers (5 s default
+recv window, 10 requests a second per UID on order endpoints, 10x default leverage, VIP0
+fees), so a client tuned against the fake behaves the same against the venue.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "BybitAccountSpec", "FakeBybitConfig"]
+
+DEFAULT_API_KEY = "tradeyardFakeBybitKey01"
+"""The key the fake accepts when none is configured (a public test credential: it unlocks
+nothing but the local fake)."""
+DEFAULT_API_SECRET = "tradeyardFakeBybitSecret0000000000001"
+
+_Pos = Annotated[float, msgspec.Meta(gt=0.0)]
+_NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
+_PosInt = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class BybitAccountSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One API key pair and the USDT its unified account starts with."""
+
+    api_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,128}$")]
+    api_secret: Annotated[str, msgspec.Meta(min_length=1)]
+    balance: _Pos = 10_000.0
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"BybitAccountSpec(api_key={self.api_key[:6]!r}…, balance={self.balance!r})"
+
+
+class FakeBybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """How the fake serves, replays, limits and times out."""
+
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
+    """0: any free port (tests); the server tells which one it got."""
+    accounts: list[BybitAccountSpec] = msgspec.field(
+        default_factory=lambda: [BybitAccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET)]
+    )
+    speed: _NonNeg = 0.0
+    """Replay speed as a multiple of real time (60: a 1m bar per second); 0: only `advance()`."""
+    substeps: _PosInt = 4
+    """Kline updates per bar: substeps−1 with `confirm: false`, the last with `confirm: true`."""
+    warmup_bars: Annotated[int, msgspec.Meta(ge=0)] = 1500
+    start: int | None = None
+    """Open time (ms) of the first replayed bar; overrides `warmup_bars`."""
+    default_leverage: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
+    maker_fee: _NonNeg = 0.0002
+    taker_fee: _NonNeg = 0.00055
+    rate_limit: _PosInt = 10
+    """Signed requests per API key per `rate_window_s` before retCode 10006."""
+    rate_window_s: _Pos = 1.0
+    ip_limit: _PosInt = 600
+    """Requests per client address per `ip_window_s` (Bybit: 600 per 5 s) before HTTP 403."""
+    ip_window_s: _Pos = 5.0
+    ws_heartbeat_s: _Pos = 600.0
+    """Protocol-level ping interval; Bybit cuts idle connections after 10 minutes."""
+    min_notional: dict[str, _NonNeg] = {}
+    """minNotionalValue overrides per symbol (others: 5 USDT, Bybit's usual value)."""
+
+    def secrets(self) -> dict[str, str]:
+        return {a.api_key: a.api_secret for a in self.accounts}
+
+    def __post_init__(self) -> None:
+        keys = [a.api_key for a in self.accounts]
+        if len(set(keys)) != len(keys):
+            raise ValueError("accounts: an API key is listed twice; give each account its own key")
