@@ -12,6 +12,8 @@ from typing import Annotated
 
 import msgspec
 
+from tradeyard.venues.fakes.common.account_spec import AccountSpec
+
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "AccountSpec", "FakeBinanceConfig"]
 
 DEFAULT_API_KEY = "tradeyardFakeBinanceKey0000000000000000000000000000000000000000001"
@@ -22,17 +24,6 @@ DEFAULT_API_SECRET = "tradeyardFakeBinanceSecret00000000000000000000000000000000
 _Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 _NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
 _PosInt = Annotated[int, msgspec.Meta(ge=1)]
-
-
-class AccountSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One API key pair and the USDT its futures account starts with."""
-
-    api_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,128}$")]
-    api_secret: Annotated[str, msgspec.Meta(min_length=1)]
-    balance: _Pos = 10_000.0
-
-    def __repr__(self) -> str:  # never show the secret
-        return f"AccountSpec(api_key={self.api_key[:6]!r}…, balance={self.balance!r})"
 
 
 class FakeBinanceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

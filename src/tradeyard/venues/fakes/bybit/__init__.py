@@ -11,7 +11,7 @@ from tradeyard.venues.fakes.bybit.app import FakeBybit
 from tradeyard.venues.fakes.bybit.config import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
-    BybitAccountSpec,
+    AccountSpec,
     FakeBybitConfig,
 )
 from tradeyard.venues.fakes.bybit.errors import CODES, BybitError
@@ -20,7 +20,7 @@ __all__ = [
     "CODES",
     "DEFAULT_API_KEY",
     "DEFAULT_API_SECRET",
-    "BybitAccountSpec",
+    "AccountSpec",
     "BybitError",
     "FakeBybit",
     "FakeBybitConfig",

@@ -17,7 +17,7 @@ from tradeyard.errors import ConfigError
 from tradeyard.venues.fakes.bybit.config import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
-    BybitAccountSpec,
+    AccountSpec,
     FakeBybitConfig,
 )
 
@@ -46,10 +46,10 @@ def build_config(
     extra: dict[str, object] = {}
     if api_keys:
         extra["accounts"] = [
-            BybitAccountSpec(k, s, balance) for k, s in zip(api_keys, api_secrets, strict=True)
+            AccountSpec(k, s, balance) for k, s in zip(api_keys, api_secrets, strict=True)
         ]
     elif balance != 10_000.0:
-        extra["accounts"] = [BybitAccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET, balance)]
+        extra["accounts"] = [AccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET, balance)]
     try:
         return FakeBybitConfig(
             port=port, speed=speed, start=parse_time(start, "--start"), substeps=substeps,

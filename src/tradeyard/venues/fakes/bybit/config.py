@@ -12,7 +12,9 @@ from typing import Annotated
 
 import msgspec
 
-__all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "BybitAccountSpec", "FakeBybitConfig"]
+from tradeyard.venues.fakes.common.account_spec import AccountSpec
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "AccountSpec", "FakeBybitConfig"]
 
 DEFAULT_API_KEY = "tradeyardFakeBybitKey01"
 """The key the fake accepts when none is configured (a public test credential: it unlocks
@@ -24,24 +26,13 @@ _NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
 _PosInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
-class BybitAccountSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One API key pair and the USDT its unified account starts with."""
-
-    api_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9]{1,128}$")]
-    api_secret: Annotated[str, msgspec.Meta(min_length=1)]
-    balance: _Pos = 10_000.0
-
-    def __repr__(self) -> str:  # never show the secret
-        return f"BybitAccountSpec(api_key={self.api_key[:6]!r}…, balance={self.balance!r})"
-
-
 class FakeBybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """How the fake serves, replays, limits and times out."""
 
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
     """0: any free port (tests); the server tells which one it got."""
-    accounts: list[BybitAccountSpec] = msgspec.field(
-        default_factory=lambda: [BybitAccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET)]
+    accounts: list[AccountSpec] = msgspec.field(
+        default_factory=lambda: [AccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET)]
     )
     speed: _NonNeg = 0.0
     """Replay speed as a multiple of real time (60: a 1m bar per second); 0: only `advance()`."""
