@@ -189,3 +189,14 @@ def test_backtest_when_streamed_gives_the_same_json_as_a_whole_load(
     assert proc.returncode == 0, proc.stderr
     assert a.read_bytes() == b.read_bytes()
     assert (tmp_path / "r.html").exists()
+
+
+def test_readme_example_config_when_run_backtests_every_trader(run_cli, tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "two_traders.toml"
+    out = tmp_path / "o.json"
+    proc = run_cli("backtest", "--config", str(example), "--json", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    traders = json.loads(out.read_text())["traders"]
+    assert set(traders) == {"trend_basket", "meanrev_btc", "blend"}
+    assert all(t["metrics"]["trades"] > 0 for t in traders.values())
+    assert traders["blend"]["metrics"]["max_leverage"] < 1.6  # capped at 1.5 when sized
