@@ -26,7 +26,6 @@ import ccxt.pro as ccxt_pro
 from tradeyard.bus import Bus, Subscription
 from tradeyard.events import CancelOrder, Event, OrderUpdate, SubmitOrder, topics
 from tradeyard.venues.binance.config import BinanceConfig
-from tradeyard.venues.binance.credentials import Credentials
 from tradeyard.venues.binance.errors import from_ccxt, rejection_reason
 from tradeyard.venues.binance.parse import (
     fill_from_trade,
@@ -35,6 +34,7 @@ from tradeyard.venues.binance.parse import (
 )
 from tradeyard.venues.binance.symbols import to_ccxt, to_venue
 from tradeyard.venues.binance.urls import VenueUrls, apply_to_ccxt
+from tradeyard.venues.common.credentials import Credentials
 
 __all__ = ["BinanceExecution", "make_trading_client"]
 

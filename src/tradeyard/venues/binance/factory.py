@@ -11,10 +11,10 @@ from collections.abc import Mapping
 
 from tradeyard.bus import Bus
 from tradeyard.venues.binance.config import BinanceConfig
-from tradeyard.venues.binance.credentials import load_credentials
 from tradeyard.venues.binance.execution import BinanceExecution, make_trading_client
 from tradeyard.venues.binance.market_data import BinanceMarketData, make_market_client
 from tradeyard.venues.binance.urls import urls_for
+from tradeyard.venues.common.credentials import load_credentials
 
 __all__ = ["BinanceVenue", "build_venue"]
 
@@ -50,7 +50,7 @@ def build_venue(
 ) -> BinanceVenue:
     """Read the credentials from the environment variables the config names and wire it up."""
     urls = urls_for(config)
-    credentials = load_credentials(config, env)
+    credentials = load_credentials(config, "Binance", env)
     market_data = BinanceMarketData(bus, make_market_client(config, urls), config)
     execution = BinanceExecution(bus, make_trading_client(config, urls, credentials), config)
     return BinanceVenue(config, market_data, execution)

@@ -22,12 +22,12 @@ import ccxt.pro as ccxt_pro
 
 from tradeyard.bus import Bus
 from tradeyard.events import Bar, topics
-from tradeyard.venues.binance.closed_bars import ClosedBarGate, Gap
 from tradeyard.venues.binance.config import BinanceConfig
 from tradeyard.venues.binance.parse import bar_from_kline, bar_from_ohlcv, interval_ms
 from tradeyard.venues.binance.schemas import Kline, decode_kline
 from tradeyard.venues.binance.symbols import to_ccxt
 from tradeyard.venues.binance.urls import VenueUrls, apply_to_ccxt
+from tradeyard.venues.common.closed_bars import ClosedBarGate, Gap
 
 __all__ = ["BinanceMarketData", "make_market_client"]
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import msgspec
 
+from tradeyard.venues.common.kline import Kline
+
 __all__ = ["Kline", "KlineFrame", "KlinePayload", "decode_kline"]
 
 
@@ -42,21 +44,6 @@ class KlineFrame(msgspec.Struct, frozen=True):
         return Kline(
             k.s, k.i, k.t, k.T, float(k.o), float(k.h), float(k.l), float(k.c), float(k.v), k.x
         )
-
-
-class Kline(msgspec.Struct, frozen=True, gc=False):
-    """One kline update, decoded: venue symbol, interval, times in ms, floats, closed flag."""
-
-    symbol: str
-    interval: str
-    open_time: int
-    close_time: int
-    open: float
-    high: float
-    low: float
-    close: float
-    volume: float
-    closed: bool
 
 
 def decode_kline(message: Any) -> Kline | None:

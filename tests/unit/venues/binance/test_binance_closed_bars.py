@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tradeyard.venues.binance.closed_bars import ClosedBarGate
 from tradeyard.venues.binance.schemas import Kline
+from tradeyard.venues.common.closed_bars import ClosedBarGate
 
 M = 60_000
 

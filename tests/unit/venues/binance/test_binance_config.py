@@ -9,8 +9,8 @@ import pytest
 
 from tradeyard.errors import ConfigError
 from tradeyard.venues.binance.config import BinanceConfig
-from tradeyard.venues.binance.credentials import load_credentials
 from tradeyard.venues.binance.urls import CCXT_SECTIONS, apply_to_ccxt, urls_for
+from tradeyard.venues.common.credentials import load_credentials
 
 
 def test_urls_when_prod_use_binance_hosts() -> None:
@@ -48,11 +48,11 @@ def test_apply_to_ccxt_when_client_has_sections_replaces_values_in_place() -> No
 
 def test_credentials_when_env_set_are_read_and_never_shown() -> None:
     config = BinanceConfig(api_key_env="K", api_secret_env="S")
-    creds = load_credentials(config, {"K": "keyABCDEF", "S": "topsecretvalue"})
+    creds = load_credentials(config, "Binance", {"K": "keyABCDEF", "S": "topsecretvalue"})
     assert (creds.api_key, creds.api_secret) == ("keyABCDEF", "topsecretvalue")
     assert "topsecretvalue" not in repr(creds) + str(creds) + repr(config)
 
 
 def test_credentials_when_missing_raise_naming_the_variables() -> None:
     with pytest.raises(ConfigError, match="K, S"):
-        load_credentials(BinanceConfig(api_key_env="K", api_secret_env="S"), {})
+        load_credentials(BinanceConfig(api_key_env="K", api_secret_env="S"), "Binance", {})

@@ -1,6 +1,7 @@
 """Which kline updates become published closed bars: exactly once, in order, without gaps.
 
-Pure and per symbol. A bar is published when Binance marks its kline closed (`x: true`); when a
+Pure and per symbol. A bar is published when the venue marks its kline closed (Binance
+`x: true`, Bybit `confirm: true`); when a
 newer candle starts while earlier bars were never published (their close frame was lost to a
 websocket drop, or arrived out of order), those bars are a *gap* that the caller backfills over
 REST before publishing anything newer. Anything at or before the last published open time is a
@@ -9,7 +10,7 @@ duplicate and dropped (deduplication by open time).
 
 from __future__ import annotations
 
-from tradeyard.venues.binance.schemas import Kline
+from tradeyard.venues.common.kline import Kline
 
 __all__ = ["ClosedBarGate", "Gap"]
 

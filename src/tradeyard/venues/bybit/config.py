@@ -1,0 +1,56 @@
+"""Settings of the Bybit v5 linear live adapter.
+
+A frozen msgspec Struct, like every tradeyard config: unknown keys and bad bounds are refused at
+construction. It names the *environment variables* that hold the API key and secret, never the
+secrets themselves, so a config file, a log line or a repr can never leak a credential.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+__all__ = ["BybitConfig", "Environment"]
+
+Environment = Literal["prod", "testnet", "demo", "local"]
+_EnvName = Annotated[str, msgspec.Meta(pattern=r"^[A-Z_][A-Z0-9_]*$")]
+
+
+class BybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the adapter connects and which credentials, symbols and bars it uses."""
+
+    environment: Environment = "prod"
+    """`local` is the fake server (`venues/fakes/bybit`); it needs the three URLs below."""
+    venue: str = "bybit"
+    """The venue token in topics (`md.<venue>…`, `cmd.<venue>`)."""
+    api_key_env: _EnvName = "BYBIT_API_KEY"
+    """Name of the environment variable holding the API key."""
+    api_secret_env: _EnvName = "BYBIT_API_SECRET"
+    """Name of the environment variable holding the API secret."""
+    rest_url: str | None = None
+    """Override of the REST base (scheme + host[:port], no path), e.g. http://127.0.0.1:8080."""
+    public_ws_url: str | None = None
+    """Override of the public linear websocket, e.g. ws://127.0.0.1:8080/v5/public/linear."""
+    private_ws_url: str | None = None
+    """Override of the private websocket, e.g. ws://127.0.0.1:8080/v5/private."""
+    symbols: list[str] = msgspec.field(default_factory=list)
+    """Venue symbols (BTCUSDT) whose bars are streamed."""
+    interval: str = "1m"
+    warmup_bars: Annotated[int, msgspec.Meta(ge=0, le=999)] = 200
+    """Closed bars fetched over REST per symbol at start (Bybit serves at most 1000 rows, one of
+    them the candle still forming)."""
+    reconnect_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
+    """Pause before a dropped websocket is watched again."""
+    rate_limit: bool = True
+    """ccxt's client-side throttle (tests against the fake turn it off)."""
+
+    def __post_init__(self) -> None:
+        urls = (self.rest_url, self.public_ws_url, self.private_ws_url)
+        if self.environment == "local" and any(u is None for u in urls):
+            raise ValueError(
+                "environment='local' needs rest_url, public_ws_url and private_ws_url (the "
+                "fake's FakeBybit.rest_url, .public_ws_url and .private_ws_url); found "
+                f"rest_url={self.rest_url!r}, public_ws_url={self.public_ws_url!r}, "
+                f"private_ws_url={self.private_ws_url!r}"
+            )
