@@ -26,6 +26,7 @@ from tradeyard.cli.options import (
     ToOpt,
 )
 from tradeyard.cli.robustness import robustness
+from tradeyard.cli.run import run_command
 from tradeyard.errors import TradeyardError
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.command()(optimize)
 app.command()(robustness)
 app.command("fake-exchange")(fake_exchange_command)
+app.command("run")(run_command)
 console = Console(stderr=True)
 out = Console()
 

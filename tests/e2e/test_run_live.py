@@ -1,0 +1,258 @@
+"""`tradeyard run` end to end over real sockets: the node against the local Binance fake.
+
+Live: warm-up → signals on streamed bars → signed orders → fills over the user stream → the
+traders' positions equal the fake's. Paper: the same bars, fills by a SimVenue, nothing reaches
+the fake. Shutdown with positions = "flatten" leaves the fake flat. A missing key variable is a
+ConfigError naming it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tradeyard.errors import ConfigError
+from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.runtime import Node, ShutdownReport, load_run_config
+from tradeyard.venues.fakes.binance import (
+    DEFAULT_API_KEY,
+    DEFAULT_API_SECRET,
+    FakeBinance,
+    FakeBinanceConfig,
+)
+
+SYMBOL = "ETHUSDT"
+
+
+def run(coro: Coroutine[Any, Any, None], timeout_s: float = 20.0) -> None:
+    asyncio.run(asyncio.wait_for(coro, timeout_s))
+
+
+async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not check():
+            await asyncio.sleep(0.01)
+
+
+async def advance_until(
+    fake: FakeBinance, node: Node, check: Callable[[], bool], max_bars: int = 80
+) -> int:
+    """Advance the fake a bar at a time until `check` holds: after each bar, wait until the node
+    has seen it and every order it caused has been answered (no fixed sleeps)."""
+    for n in range(max_bars):
+        if check():
+            return n
+        seen = node.stats.bars
+        await fake.advance(1)
+        await wait_until(lambda seen=seen: node.stats.bars > seen)
+        for venue in node.live.values():
+            await venue.drain()
+        await asyncio.sleep(0.02)  # let the user stream's frames of this bar arrive
+    await wait_until(check, 2.0)
+    return max_bars
+
+
+@pytest.fixture(scope="module")
+def bars() -> dict[str, BarSeries]:
+    return load_bars(bundled_bars_dir(), [SYMBOL])
+
+
+@pytest.fixture
+def keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TY_TEST_KEY", DEFAULT_API_KEY)
+    monkeypatch.setenv("TY_TEST_SECRET", DEFAULT_API_SECRET)
+
+
+def write_config(
+    tmp_path: Path, fake: FakeBinance, trade_on: str = "binance", positions: str = "keep"
+) -> Path:
+    text = f"""
+[shutdown]
+cancel_open_orders = true
+positions = "{positions}"
+timeout_s = 10
+
+[[venues]]
+name = "binance"
+kind = "binanceusdm"
+environment = "local"
+rest_url = "{fake.rest_url}"
+ws_url = "{fake.ws_url}"
+api_key_env = "TY_TEST_KEY"
+api_secret_env = "TY_TEST_SECRET"
+symbols = ["{SYMBOL}"]
+interval = "1m"
+warmup_bars = 30
+rate_limit = false
+reconnect_delay_s = 0.05
+
+[[venues]]
+name = "paper"
+kind = "paper"
+data = "binance"
+starting_balance = 10000
+
+[[strategies]]
+id = "fastx"
+strategy = "sma_cross"
+venue = "binance"
+params = {{ fast = 2, slow = 5 }}
+
+[[traders]]
+id = "t1"
+venue = "{trade_on}"
+follows = {{ fastx = 1.0 }}
+sizing = {{ mode = "fixed_notional", notional = 500 }}
+"""
+    path = tmp_path / "run.toml"
+    path.write_text(text)
+    return path
+
+
+@asynccontextmanager
+async def fake_exchange(bars: dict[str, BarSeries]) -> AsyncIterator[FakeBinance]:
+    async with FakeBinance(FakeBinanceConfig(substeps=2, warmup_bars=100), bars) as fake:
+        yield fake
+
+
+def fake_account(fake: FakeBinance) -> Any:
+    return fake.exchange.accounts[DEFAULT_API_KEY]
+
+
+def fake_position(fake: FakeBinance) -> float:
+    acct = fake_account(fake)
+    pos = fake.exchange.sim.account(acct.trader).positions.get(SYMBOL)
+    return pos.qty if pos is not None else 0.0
+
+
+def fake_symbols_touched(fake: FakeBinance) -> int:
+    """How many symbols the fake's account ever had a position record for."""
+    acct = fake.exchange.accounts[DEFAULT_API_KEY]
+    return len(fake.exchange.sim.account(acct.trader).positions)
+
+
+@asynccontextmanager
+async def running_node(
+    path: Path, fake: FakeBinance
+) -> AsyncIterator[tuple[Node, asyncio.Task[ShutdownReport]]]:
+    """The node running `path` as a task, started, with its streams subscribed on `fake`."""
+    cfg, env = load_run_config(path)
+    node = Node(cfg, env)
+    task = asyncio.create_task(node.run())
+    try:
+        await asyncio.wait_for(node.started.wait(), 10)
+        await wait_until(
+            lambda: (
+                f"{SYMBOL.lower()}@kline_1m" in fake.hub.subscribed()
+                and any(c.kind == "user" for c in fake.hub.clients)
+            )
+        )
+        yield node, task
+    finally:
+        if not task.done():
+            node.request_stop()
+            await asyncio.wait_for(asyncio.shield(task), 15)
+
+
+def test_run_live_signals_become_fills_and_positions_match_the_exchange(
+    bars, keys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        async with (
+            fake_exchange(bars) as fake,
+            running_node(write_config(tmp_path, fake), fake) as (
+                node,
+                task,
+            ),
+        ):
+            trader = node.traders["t1"]
+            assert node.stats.bars >= 30  # the warm-up went through the bots
+            assert node.stats.orders == 0  # ... without trading on history
+            assert trader.wallet == pytest.approx(10_000.0)  # the wallet read at start
+            # Until two position changes (an entry and a reversal) have filled.
+            await advance_until(fake, node, lambda: node.stats.fills >= 2, max_bars=80)
+            await wait_until(lambda: trader.positions.get(SYMBOL, 0.0) == fake_position(fake))
+            assert fake_position(fake) != 0.0
+            assert trader.positions[SYMBOL] == pytest.approx(fake_position(fake))
+            assert node.stats.rejections == 0
+            # a resting order (as a limit entry or a bracket would leave) for shutdown to cancel
+            spec = trader.instruments[SYMBOL]
+            far = spec.round_price(trader.account.last_price[SYMBOL] * 0.7)
+            trader._submit(SYMBOL, "buy", "limit", spec.round_qty_down(200 / far), price=far)
+            await node.live["binance"].drain()
+            assert len(fake_account(fake).open_orders(SYMBOL)) == 1
+            report = await asyncio.wait_for(_stop(node, task), 10)
+            assert fake_account(fake).open_orders(SYMBOL) == []
+        assert report.open_orders["binance"] == []
+        # positions = "keep": the position stays open and is reported on both sides
+        assert report.positions["t1"][SYMBOL] == pytest.approx(
+            report.venue_positions["binance"][SYMBOL]
+        )
+        assert not report.errors
+
+    run(scenario())
+
+
+def test_run_paper_fills_locally_and_nothing_reaches_the_exchange(bars, keys, tmp_path) -> None:
+    async def scenario() -> None:
+        async with (
+            fake_exchange(bars) as fake,
+            running_node(write_config(tmp_path, fake, trade_on="paper"), fake) as (node, task),
+        ):
+            trader = node.traders["t1"]
+            assert trader.wallet == pytest.approx(10_000.0)  # the paper account's deposit
+            await advance_until(fake, node, lambda: node.stats.fills >= 2, max_bars=80)
+            sim_qty = node.paper["paper"].account("t1").positions[SYMBOL].qty
+            assert sim_qty != 0.0 and trader.positions[SYMBOL] == pytest.approx(sim_qty)
+            assert fake_position(fake) == 0.0 and fake_symbols_touched(fake) == 0
+            report = await asyncio.wait_for(_stop(node, task), 10)
+        assert report.positions["t1"][SYMBOL] == pytest.approx(sim_qty)
+        assert report.venue_positions["binance"] == {}
+
+    run(scenario())
+
+
+def test_run_shutdown_with_flatten_leaves_no_position_on_the_exchange(bars, keys, tmp_path) -> None:
+    async def scenario() -> None:
+        async with fake_exchange(bars) as fake:
+            path = write_config(tmp_path, fake, positions="flatten")
+            async with running_node(path, fake) as (node, task):
+                await advance_until(fake, node, lambda: fake_position(fake) != 0.0, max_bars=80)
+                await wait_until(lambda: node.traders["t1"].positions.get(SYMBOL, 0.0) != 0.0)
+                node.request_stop()  # what SIGTERM does through the CLI
+                # market orders on the fake fill on the next bar: keep the market moving
+                async with asyncio.timeout(10):
+                    while not task.done():
+                        await fake.advance(1)
+                        await asyncio.sleep(0.1)
+                report = task.result()
+            assert fake_position(fake) == 0.0
+        assert report.positions["t1"] == {}
+        assert report.venue_positions["binance"] == {}
+        assert report.open_orders["binance"] == []
+
+    run(scenario())
+
+
+def test_run_config_missing_key_variable_names_it(bars, monkeypatch, tmp_path) -> None:
+    monkeypatch.delenv("TY_TEST_KEY", raising=False)
+    monkeypatch.setenv("TY_TEST_SECRET", DEFAULT_API_SECRET)
+
+    class _Fake:
+        rest_url, ws_url = "http://127.0.0.1:9", "ws://127.0.0.1:9/ws"
+
+    path = write_config(tmp_path, _Fake())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError) as err:
+        load_run_config(path)
+    assert "TY_TEST_KEY" in str(err.value)
+    assert err.value.where == "venues[0].api_key_env"
+
+
+async def _stop(node: Node, task: asyncio.Task[ShutdownReport]) -> ShutdownReport:
+    node.request_stop()
+    return await task
