@@ -20,8 +20,6 @@ from __future__ import annotations
 import json
 import re
 
-import ccxt
-
 from tradeyard.errors import (
     InsufficientMargin,
     InvalidOrder,
@@ -30,13 +28,15 @@ from tradeyard.errors import (
     VenueError,
     VenueUnavailable,
 )
+from tradeyard.venues.common import errors as _common
+from tradeyard.venues.common.errors import CodeEntry, CodeTable, is_retryable
 
-__all__ = ["CODES", "from_ccxt", "from_code", "is_retryable", "rejection_reason"]
+__all__ = ["CODES", "TABLE", "from_ccxt", "from_code", "is_retryable", "rejection_reason"]
 
 _INVALID = (-1102, -1106, -1111, -1115, -1116, -1117, -1121, -1130, -2011, -2013, -2021,
             -2022, -2027, -4001, -4003, -4004, -4005, -4014, -4015, -4023, -4116, -4164,
             -5022)  # fmt: skip
-CODES: dict[int, tuple[type[VenueError], bool, str]] = {
+CODES: dict[int, CodeEntry] = {
     # code: (error class, retryable, fix or explanation)
     -1000: (VenueUnavailable, True, "unknown error at the venue; retry later"),
     -1003: (RateLimited, True, "request weight limit hit; back off until the window resets"),
@@ -48,8 +48,10 @@ CODES: dict[int, tuple[type[VenueError], bool, str]] = {
     -2019: (InsufficientMargin, False, "not enough free margin; reduce size or add margin"),
     **{code: (InvalidOrder, False, "fix the order's parameters") for code in _INVALID},
 }
-_UNKNOWN: tuple[type[VenueError], bool, str] = (VenueError, False, "")
 _CODE_IN_TEXT = re.compile(r'"code"\s*:\s*(-?\d+)(?:\s*,\s*"msg"\s*:\s*"([^"]*)")?')
+
+
+TABLE = CodeTable("binance", CODES, _CODE_IN_TEXT, message_of=lambda text, _found: _message(text))
 
 
 def from_code(
@@ -61,69 +63,21 @@ def from_code(
     retry_after: float | None = None,
 ) -> VenueError:
     """The VenueError for a Binance `code` (None: unknown → not retryable VenueError)."""
-    cls, retryable, hint = CODES.get(code, _UNKNOWN) if code is not None else _UNKNOWN
-    message = f"{where}: binance {code}: {venue_message}" + (f" ({hint})" if hint else "")
-    return _build(cls, message, code, venue_message, retryable, client_order_id, retry_after)
+    return _common.from_code(TABLE, code, venue_message, where=where,
+                             client_order_id=client_order_id, retry_after=retry_after)  # fmt: skip
 
 
 def from_ccxt(
     exc: BaseException, *, where: str = "binanceusdm", client_order_id: str | None = None
 ) -> VenueError:
-    """Map a ccxt exception: by the Binance code in its text when there is one, else by class."""
-    text = str(exc)
-    found = _CODE_IN_TEXT.search(text)
-    if found and int(found.group(1)) in CODES:
-        return from_code(int(found.group(1)), found.group(2) or _message(text), where=where,
-                         client_order_id=client_order_id)  # fmt: skip
-    if isinstance(exc, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
-        cls, retryable = RateLimited, True
-    elif isinstance(exc, ccxt.InsufficientFunds):
-        cls, retryable = InsufficientMargin, False
-    elif isinstance(exc, ccxt.InvalidOrder | ccxt.BadSymbol | ccxt.BadRequest):
-        cls, retryable = InvalidOrder, False
-    elif isinstance(exc, ccxt.NetworkError | ccxt.ExchangeNotAvailable):
-        cls, retryable = VenueUnavailable, True
-    else:
-        cls, retryable = VenueError, False
-    code = int(found.group(1)) if found else None
-    message = f"{where}: {type(exc).__name__}: {text}"
-    return _build(cls, message, code, _message(text), retryable, client_order_id, None)
-
-
-def is_retryable(err: BaseException) -> bool:
-    return bool(getattr(err, "retryable", False))
+    """Map a ccxt exception: by the Binance code in its text when it is known, else by class."""
+    return _common.from_ccxt(TABLE, exc, where=where, client_order_id=client_order_id)
 
 
 def rejection_reason(err: VenueError) -> str:
     """The OrderUpdate.reason for a failed submit: the cause's name, then the venue's words,
     e.g. 'insufficient_margin: binance -2019 Margin is insufficient.'."""
-    kind = err.reason if isinstance(err, OrderRejected) else _snake(type(err).__name__)
-    code = getattr(err, "code", None)
-    venue_message = getattr(err, "venue_message", "") or str(err)
-    return f"{kind}: binance {code} {venue_message}" if code else f"{kind}: {venue_message}"
-
-
-def _build(
-    cls: type[VenueError],
-    message: str,
-    code: int | None,
-    venue_message: str,
-    retryable: bool,
-    client_order_id: str | None,
-    retry_after: float | None,
-) -> VenueError:
-    if issubclass(cls, OrderRejected):
-        if client_order_id:
-            message += f" [client_order_id={client_order_id}]"
-        err: VenueError = cls(message, client_order_id=client_order_id)
-    elif issubclass(cls, RateLimited):
-        err = cls(message, retry_after=retry_after)
-    else:
-        err = cls(message)
-    err.code = code  # type: ignore[attr-defined]
-    err.venue_message = venue_message  # type: ignore[attr-defined]
-    err.retryable = retryable  # type: ignore[attr-defined]
-    return err
+    return _common.rejection_reason(err, "binance")
 
 
 def _message(text: str) -> str:

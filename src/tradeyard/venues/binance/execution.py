@@ -1,6 +1,7 @@
 """Orders from the bus to Binance, and their lifecycle back: `cmd.<venue>` → REST; user stream
 → `exec.<trader>`.
 
+The machinery is `venues.common.execution.CcxtExecution`; this module holds Binance's hooks.
 Each SubmitOrder / CancelOrder becomes its own asyncio task, so a burst of commands (ten symbols
 rebalancing on one bar) goes out concurrently instead of one round trip after another. A refused
 order is published as `OrderUpdate(status="rejected")` whose `reason` names the cause
@@ -15,30 +16,22 @@ REST answer and the user stream both report a new order. ccxt keeps the listen k
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+from collections.abc import Mapping
 from typing import Any
 
-import ccxt
 import ccxt.pro as ccxt_pro
 
-from tradeyard.bus import Bus, Subscription
-from tradeyard.events import CancelOrder, Event, OrderUpdate, SubmitOrder, topics
+from tradeyard.errors import VenueError
+from tradeyard.events import CancelOrder, Fill, SubmitOrder
 from tradeyard.venues.binance.config import BinanceConfig
 from tradeyard.venues.binance.errors import from_ccxt, rejection_reason
-from tradeyard.venues.binance.parse import (
-    fill_from_trade,
-    order_update_from_order,
-    trader_from_client_order_id,
-)
-from tradeyard.venues.binance.symbols import to_ccxt, to_venue
+from tradeyard.venues.binance.parse import fill_from_trade, order_update_from_order
 from tradeyard.venues.binance.urls import VenueUrls, apply_to_ccxt
 from tradeyard.venues.common.credentials import Credentials
+from tradeyard.venues.common.execution import CcxtExecution
 
 __all__ = ["BinanceExecution", "make_trading_client"]
 
-log = logging.getLogger(__name__)
 _CCXT_TYPES = {"market": "market", "limit": "limit", "stop": "STOP_MARKET",
                "take_profit": "TAKE_PROFIT_MARKET"}  # fmt: skip
 
@@ -57,66 +50,10 @@ def make_trading_client(config: BinanceConfig, urls: VenueUrls, credentials: Cre
     return client
 
 
-class BinanceExecution:
+class BinanceExecution(CcxtExecution):
     """Sends the venue's commands and publishes order updates and fills. `start()`, `close()`."""
 
-    def __init__(self, bus: Bus, client: Any, config: BinanceConfig) -> None:
-        self._bus = bus
-        self._client = client
-        self._venue = config.venue
-        self._delay = config.reconnect_delay_s
-        self._owner: dict[str, str] = {}
-        self._seen_updates: set[tuple[str, str, float]] = set()
-        self._seen_fills: set[str] = set()
-        self._inflight: set[asyncio.Task[Any]] = set()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._subscription: Subscription | None = None
-
-    def __repr__(self) -> str:
-        return f"BinanceExecution(venue={self._venue!r}, inflight={len(self._inflight)})"
-
-    async def start(self) -> None:
-        await self._client.load_markets()
-        loop = asyncio.get_running_loop()
-        self._tasks += [
-            loop.create_task(self._watch_orders(), name="binance-watch-orders"),
-            loop.create_task(self._watch_trades(), name="binance-watch-trades"),
-        ]
-        self._subscription = self._bus.subscribe(topics.command(self._venue), self._on_command)
-
-    async def close(self) -> None:
-        if self._subscription is not None:
-            self._subscription.unsubscribe()
-        if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        await self._client.close()
-
-    async def drain(self) -> None:
-        """Wait until every command received so far has been answered by the venue."""
-        while self._inflight:
-            await asyncio.gather(*list(self._inflight), return_exceptions=True)
-
-    # -- commands -----------------------------------------------------------------------------
-    def _on_command(self, _topic: str, event: Event) -> None:
-        if isinstance(event, SubmitOrder):
-            coro: Any = self.submit(event)
-        elif isinstance(event, CancelOrder):
-            coro = self.cancel(event)
-        else:
-            return
-        task = asyncio.get_running_loop().create_task(coro)
-        self._inflight.add(task)
-        task.add_done_callback(self._inflight.discard)
-
-    async def submit(self, cmd: SubmitOrder) -> OrderUpdate:
-        """Send one order; publish and return its first OrderUpdate (new, or rejected)."""
-        self._owner[cmd.client_order_id] = cmd.trader
+    def order_params(self, cmd: SubmitOrder) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = {"clientOrderId": cmd.client_order_id}
         if cmd.reduce_only:
             params["reduceOnly"] = True
@@ -124,85 +61,26 @@ class BinanceExecution:
             params["timeInForce"] = cmd.time_in_force
         if cmd.trigger_price is not None:
             params["triggerPrice"] = cmd.trigger_price
-        try:
-            order = await self._client.create_order(
-                to_ccxt(cmd.symbol), _CCXT_TYPES[cmd.order_type], cmd.side, cmd.qty,
-                cmd.price, params,
-            )  # fmt: skip
-        except ccxt.BaseError as e:
-            where = f"{self._venue} {cmd.symbol}"
-            err = from_ccxt(e, where=where, client_order_id=cmd.client_order_id)
-            log.warning("%s: order %s rejected: %s", where, cmd.client_order_id, err)
-            update = OrderUpdate(
-                cmd.trader, self._venue, cmd.symbol, self._client.milliseconds(),
-                cmd.client_order_id, "rejected", cmd.side, cmd.order_type, cmd.qty,
-                price=cmd.price, trigger_price=cmd.trigger_price, reduce_only=cmd.reduce_only,
-                reason=rejection_reason(err),
-            )  # fmt: skip
-            self._publish_update(update)
-            return update
-        update = order_update_from_order(
-            order, self._venue, cmd.symbol, cmd.trader, self._client.milliseconds()
-        )
-        self._publish_update(update)
-        return update
+        return _CCXT_TYPES[cmd.order_type], params
 
-    async def cancel(self, cmd: CancelOrder) -> None:
-        """Cancel by client order id; the venue's `canceled` update arrives on the user stream."""
-        self._owner[cmd.client_order_id] = cmd.trader
-        try:
-            order = await self._client.cancel_order(
-                None, to_ccxt(cmd.symbol), {"origClientOrderId": cmd.client_order_id}
-            )
-        except ccxt.BaseError as e:
-            err = from_ccxt(e, where=f"{self._venue} {cmd.symbol}",
-                            client_order_id=cmd.client_order_id)  # fmt: skip
-            log.warning("cancel of %s failed: %s", cmd.client_order_id, err)
-            return
+    def cancel_params(self, client_order_id: str) -> dict[str, Any]:
+        return {"origClientOrderId": client_order_id}
+
+    def on_cancelled(self, cmd: CancelOrder, order: Any) -> None:
+        """Binance answers a cancel with the order: publish it (the stream's copy is deduped)."""
         self._publish_update(order_update_from_order(order, self._venue, cmd.symbol, cmd.trader))
 
-    # -- user stream --------------------------------------------------------------------------
-    async def _watch_orders(self) -> None:
-        while True:
-            try:
-                orders = await self._client.watch_orders()
-            except ccxt.BaseError as e:
-                log.warning("%s: order stream lost (%s); re-watching", self._venue, e)
-                await asyncio.sleep(self._delay)
-                continue
-            for order in orders:
-                coid = str(order.get("clientOrderId") or "")
-                trader = self._trader(coid)
-                if trader is not None:
-                    symbol = to_venue(order["symbol"])
-                    update = order_update_from_order(order, self._venue, symbol, trader)
-                    self._publish_update(update)
+    def trade_client_order_id(self, trade: Mapping[str, Any]) -> str:
+        info = trade.get("info") or {}
+        return str(info.get("c") or "")
 
-    async def _watch_trades(self) -> None:
-        while True:
-            try:
-                trades = await self._client.watch_my_trades()
-            except ccxt.BaseError as e:
-                log.warning("%s: trade stream lost (%s); re-watching", self._venue, e)
-                await asyncio.sleep(self._delay)
-                continue
-            for trade in trades:
-                info = trade.get("info") or {}
-                coid = str(info.get("c") or "")
-                trader = self._trader(coid)
-                fill_id = str(trade.get("id") or "")
-                if trader is None or fill_id in self._seen_fills:
-                    continue
-                self._seen_fills.add(fill_id)
-                fill = fill_from_trade(trade, self._venue, to_venue(trade["symbol"]), trader, coid)
-                self._bus.publish(topics.execution(trader), fill)
+    def fill_from_trade(
+        self, trade: Mapping[str, Any], symbol: str, trader: str, client_order_id: str
+    ) -> Fill:
+        return fill_from_trade(trade, self._venue, symbol, trader, client_order_id)
 
-    def _trader(self, client_order_id: str) -> str | None:
-        return self._owner.get(client_order_id) or trader_from_client_order_id(client_order_id)
+    def from_ccxt(self, exc: BaseException, *, where: str, client_order_id: str) -> VenueError:
+        return from_ccxt(exc, where=where, client_order_id=client_order_id)
 
-    def _publish_update(self, update: OrderUpdate) -> None:
-        key = (update.client_order_id, update.status, update.filled_qty)
-        if key in self._seen_updates:
-            return
-        self._seen_updates.add(key)
-        self._bus.publish(topics.execution(update.trader), update)
+    def rejection_reason(self, err: VenueError) -> str:
+        return rejection_reason(err)

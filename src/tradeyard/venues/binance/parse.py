@@ -1,27 +1,23 @@
-"""Pure conversions: ccxt unified dicts (and decoded klines) → tradeyard events. No I/O.
-
-ccxt already turns Binance's wire into its unified structures; this module is the one place that
-turns those into our events, and the one place that knows the status and side vocabularies.
-The trader that owns an order is encoded in its client order id: `<trader>-<seq>` (the trader id
-may itself contain dashes; the sequence is the part after the last one).
-"""
+"""Binance's conversions: the shared ccxt-unified ones from `venues.common.parse`, with Binance's
+realized-PnL key (`rp` in a trade's `info`). No I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from tradeyard.events import (
-    BalanceUpdate,
-    Bar,
-    Fill,
-    OrderStatus,
-    OrderType,
-    OrderUpdate,
-    PositionUpdate,
-    Side,
+from tradeyard.events import Fill
+from tradeyard.venues.common import parse as _common
+from tradeyard.venues.common.parse import (
+    balance_updates,
+    bar_from_kline,
+    bar_from_ohlcv,
+    interval_ms,
+    order_status,
+    order_update_from_order,
+    position_from_ccxt,
+    trader_from_client_order_id,
 )
-from tradeyard.venues.binance.schemas import Kline
 
 __all__ = [
     "balance_updates",
@@ -35,159 +31,9 @@ __all__ = [
     "trader_from_client_order_id",
 ]
 
-_UNITS_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_STATUS: dict[str, OrderStatus] = {
-    "open": "new",
-    "closed": "filled",
-    "canceled": "canceled",
-    "cancelled": "canceled",
-    "rejected": "rejected",
-    "expired": "expired",
-}
-_TYPES: dict[str, OrderType] = {
-    "market": "market",
-    "limit": "limit",
-    "stop": "stop",
-    "stop_market": "stop",
-    "take_profit": "take_profit",
-    "take_profit_market": "take_profit",
-}
-
-
-def interval_ms(interval: str) -> int:
-    """'1m' → 60000, '4h' → 14400000 (Binance's intervals except '1M')."""
-    unit = _UNITS_MS.get(interval[-1:])
-    if unit is None or not interval[:-1].isdigit():
-        raise ValueError(
-            f"interval {interval!r} is not supported: expected such as 1m, 15m, 1h, 1d"
-        )
-    return int(interval[:-1]) * unit
-
-
-def bar_from_ohlcv(
-    row: Sequence[Any], venue: str, symbol: str, interval: str, closed: bool = True
-) -> Bar:
-    """A ccxt OHLCV row `[open_time, o, h, l, c, v]` → Bar (close_time = next open - 1 ms, as Binance)."""
-    open_time = int(row[0])
-    return Bar(
-        venue, symbol, interval, open_time, open_time + interval_ms(interval) - 1,
-        float(row[1]), float(row[2]), float(row[3]), float(row[4]), float(row[5] or 0.0), closed,
-    )  # fmt: skip
-
-
-def bar_from_kline(k: Kline, venue: str) -> Bar:
-    return Bar(
-        venue, k.symbol, k.interval, k.open_time, k.close_time,
-        k.open, k.high, k.low, k.close, k.volume, k.closed,
-    )  # fmt: skip
-
-
-def trader_from_client_order_id(client_order_id: str | None) -> str | None:
-    """'ema-trader-42' → 'ema-trader'; None when the id does not follow `<trader>-<seq>`."""
-    if not client_order_id:
-        return None
-    trader, sep, seq = client_order_id.rpartition("-")
-    return trader if sep and trader and seq.isdigit() else None
-
-
-def order_status(order: Mapping[str, Any]) -> OrderStatus:
-    status = _STATUS.get(str(order.get("status")), "new")
-    if status == "new" and float(order.get("filled") or 0.0) > 0.0:
-        return "partially_filled"
-    return status
-
-
-def order_update_from_order(
-    order: Mapping[str, Any], venue: str, symbol: str, trader: str, now_ms: int = 0
-) -> OrderUpdate:
-    """A ccxt unified order → OrderUpdate (status open → new / partially_filled, closed → filled)."""
-    amount = float(order.get("amount") or 0.0)
-    return OrderUpdate(
-        trader=trader,
-        venue=venue,
-        symbol=symbol,
-        ts=int(order.get("lastUpdateTimestamp") or order.get("timestamp") or now_ms),
-        client_order_id=str(order.get("clientOrderId") or ""),
-        status=order_status(order),
-        side=_side(order.get("side")),
-        order_type=_TYPES.get(str(order.get("type")).lower(), "market"),
-        qty=amount,
-        filled_qty=float(order.get("filled") or 0.0),
-        avg_price=_opt_float(order.get("average")),
-        price=_opt_float(order.get("price")),
-        trigger_price=_opt_float(order.get("triggerPrice")),
-        reduce_only=bool(order.get("reduceOnly")),
-        venue_order_id=str(order.get("id") or ""),
-    )
-
 
 def fill_from_trade(
     trade: Mapping[str, Any], venue: str, symbol: str, trader: str, client_order_id: str
 ) -> Fill:
     """A ccxt unified trade (from the user stream or fetch_my_trades) → Fill."""
-    fee = trade.get("fee") or {}
-    info = trade.get("info") or {}
-    return Fill(
-        trader=trader,
-        venue=venue,
-        symbol=symbol,
-        ts=int(trade.get("timestamp") or 0),
-        client_order_id=client_order_id,
-        side=_side(trade.get("side")),
-        qty=float(trade.get("amount") or 0.0),
-        price=float(trade.get("price") or 0.0),
-        fee=float(fee.get("cost") or 0.0),
-        liquidity="maker" if trade.get("takerOrMaker") == "maker" else "taker",
-        realized_pnl=float(info.get("rp") or 0.0) if isinstance(info, Mapping) else 0.0,
-        fill_id=str(trade.get("id") or ""),
-    )
-
-
-def position_from_ccxt(
-    position: Mapping[str, Any], venue: str, symbol: str, trader: str
-) -> PositionUpdate:
-    """A ccxt unified position → PositionUpdate with a signed qty (short < 0)."""
-    contracts = float(position.get("contracts") or 0.0)
-    return PositionUpdate(
-        trader=trader,
-        venue=venue,
-        symbol=symbol,
-        ts=int(position.get("timestamp") or 0),
-        qty=-contracts if position.get("side") == "short" else contracts,
-        entry_price=float(position.get("entryPrice") or 0.0),
-        leverage=float(position.get("leverage") or 1.0),
-        unrealized_pnl=float(position.get("unrealizedPnl") or 0.0),
-        liquidation_price=_opt_float(position.get("liquidationPrice")),
-    )
-
-
-def balance_updates(
-    balance: Mapping[str, Any], venue: str, trader: str, ts: int, assets: Sequence[str] = ("USDT",)
-) -> list[BalanceUpdate]:
-    """A ccxt unified balance → one BalanceUpdate per asset present (total, free)."""
-    out = []
-    for asset in assets:
-        entry = balance.get(asset)
-        if isinstance(entry, Mapping) and entry.get("total") is not None:
-            out.append(
-                BalanceUpdate(
-                    trader,
-                    venue,
-                    int(balance.get("timestamp") or ts),
-                    asset,
-                    float(entry["total"]),
-                    float(entry.get("free") or 0.0),
-                )
-            )
-    return out
-
-
-def _side(value: object) -> Side:
-    return "sell" if str(value).lower() == "sell" else "buy"
-
-
-def _opt_float(value: object) -> float | None:
-    if value is None or value == "":
-        return None
-    number = float(value)  # type: ignore[arg-type]
-    return number if number != 0.0 else None
+    return _common.fill_from_trade(trade, venue, symbol, trader, client_order_id, pnl_key="rp")

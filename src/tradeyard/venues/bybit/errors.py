@@ -26,18 +26,19 @@ import ccxt
 from tradeyard.errors import (
     InsufficientMargin,
     InvalidOrder,
-    OrderRejected,
     RateLimited,
     VenueError,
     VenueUnavailable,
 )
+from tradeyard.venues.common import errors as _common
+from tradeyard.venues.common.errors import CodeEntry, CodeTable, is_retryable
 
-__all__ = ["CODES", "from_ccxt", "from_code", "is_retryable", "rejection_reason"]
+__all__ = ["CODES", "TABLE", "from_ccxt", "from_code", "is_retryable", "rejection_reason"]
 
 _INVALID = (10001, 10029, 110001, 110003, 110008, 110017, 110020, 110072, 110094, 170136)
 _MARGIN = (110004, 110007, 110012)
 _MARGIN_FIX = "not enough available balance; reduce size or add margin"
-CODES: dict[int, tuple[type[VenueError], bool, str]] = {
+CODES: dict[int, CodeEntry] = {
     # code: (error class, retryable, fix or explanation)
     10002: (VenueUnavailable, True, "timestamp outside the recv window; resync the clock"),
     10003: (VenueError, False, "API key invalid; check the API key variable"),
@@ -48,8 +49,10 @@ CODES: dict[int, tuple[type[VenueError], bool, str]] = {
     **{code: (InsufficientMargin, False, _MARGIN_FIX) for code in _MARGIN},
     **{code: (InvalidOrder, False, "fix the order's parameters") for code in _INVALID},
 }
-_UNKNOWN: tuple[type[VenueError], bool, str] = (VenueError, False, "")
 _CODE_IN_TEXT = re.compile(r'"retCode"\s*:\s*(-?\d+)(?:\s*,\s*"retMsg"\s*:\s*"([^"]*)")?')
+
+
+TABLE = CodeTable("bybit", CODES, _CODE_IN_TEXT, unavailable=(ccxt.InvalidNonce,))
 
 
 def from_code(
@@ -61,71 +64,18 @@ def from_code(
     retry_after: float | None = None,
 ) -> VenueError:
     """The VenueError for a Bybit `retCode` (None: unknown → not retryable VenueError)."""
-    cls, retryable, hint = CODES.get(code, _UNKNOWN) if code is not None else _UNKNOWN
-    message = f"{where}: bybit {code}: {venue_message}" + (f" ({hint})" if hint else "")
-    return _build(cls, message, code, venue_message, retryable, client_order_id, retry_after)
+    return _common.from_code(TABLE, code, venue_message, where=where,
+                             client_order_id=client_order_id, retry_after=retry_after)  # fmt: skip
 
 
 def from_ccxt(
     exc: BaseException, *, where: str = "bybit", client_order_id: str | None = None
 ) -> VenueError:
-    """Map a ccxt exception: by the retCode in its text when it is known, else by class."""
-    text = str(exc)
-    found = _CODE_IN_TEXT.search(text)
-    if found and int(found.group(1)) in CODES:
-        return from_code(int(found.group(1)), found.group(2) or text, where=where,
-                         client_order_id=client_order_id)  # fmt: skip
-    if isinstance(exc, ccxt.DDoSProtection | ccxt.RateLimitExceeded):
-        cls, retryable = RateLimited, True
-    elif isinstance(exc, ccxt.InsufficientFunds):
-        cls, retryable = InsufficientMargin, False
-    elif isinstance(exc, ccxt.InvalidOrder | ccxt.BadSymbol | ccxt.BadRequest):
-        cls, retryable = InvalidOrder, False
-    elif isinstance(exc, ccxt.InvalidNonce | ccxt.NetworkError | ccxt.ExchangeNotAvailable):
-        cls, retryable = VenueUnavailable, True
-    else:
-        cls, retryable = VenueError, False
-    code = int(found.group(1)) if found else None
-    venue_message = (found.group(2) if found else None) or text
-    message = f"{where}: {type(exc).__name__}: {text}"
-    return _build(cls, message, code, venue_message, retryable, client_order_id, None)
-
-
-def is_retryable(err: BaseException) -> bool:
-    return bool(getattr(err, "retryable", False))
+    """Map a ccxt exception: by the Bybit retCode in its text when it is known, else by class."""
+    return _common.from_ccxt(TABLE, exc, where=where, client_order_id=client_order_id)
 
 
 def rejection_reason(err: VenueError) -> str:
     """The OrderUpdate.reason for a failed submit: the cause's name, then the venue's words,
     e.g. 'insufficient_margin: bybit 110007 ab not enough for new order'."""
-    kind = err.reason if isinstance(err, OrderRejected) else _snake(type(err).__name__)
-    code = getattr(err, "code", None)
-    venue_message = getattr(err, "venue_message", "") or str(err)
-    return f"{kind}: bybit {code} {venue_message}" if code else f"{kind}: {venue_message}"
-
-
-def _build(
-    cls: type[VenueError],
-    message: str,
-    code: int | None,
-    venue_message: str,
-    retryable: bool,
-    client_order_id: str | None,
-    retry_after: float | None,
-) -> VenueError:
-    if issubclass(cls, OrderRejected):
-        if client_order_id:
-            message += f" [client_order_id={client_order_id}]"
-        err: VenueError = cls(message, client_order_id=client_order_id)
-    elif issubclass(cls, RateLimited):
-        err = cls(message, retry_after=retry_after)
-    else:
-        err = cls(message)
-    err.code = code  # type: ignore[attr-defined]
-    err.venue_message = venue_message  # type: ignore[attr-defined]
-    err.retryable = retryable  # type: ignore[attr-defined]
-    return err
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return _common.rejection_reason(err, "bybit")

@@ -1,8 +1,7 @@
 """Build the Bybit v5 linear venue from its config: a typed config in, a running-ready venue out.
 
-Market data and execution get separate ccxt clients: market data needs no key (so the secret is
-held by one object only) and each keeps its own websockets, so a user-stream drop does not cost
-bars and the reverse.
+The venue object is `venues.common.live_venue.LiveVenue` (separate keyless market-data and keyed
+trading clients); this module wires Bybit's parts into it.
 """
 
 from __future__ import annotations
@@ -15,34 +14,22 @@ from tradeyard.venues.bybit.execution import BybitExecution, make_trading_client
 from tradeyard.venues.bybit.market_data import BybitMarketData, make_market_client
 from tradeyard.venues.bybit.urls import urls_for
 from tradeyard.venues.common.credentials import load_credentials
+from tradeyard.venues.common.live_venue import LiveVenue
 
 __all__ = ["BybitVenue", "build_venue"]
 
 
-class BybitVenue:
+class BybitVenue(LiveVenue):
     """The adapter: `market_data` publishes bars, `execution` takes `cmd.<venue>`."""
+
+    config: BybitConfig
+    market_data: BybitMarketData
+    execution: BybitExecution
 
     def __init__(
         self, config: BybitConfig, market_data: BybitMarketData, execution: BybitExecution
     ) -> None:
-        self.config = config
-        self.market_data = market_data
-        self.execution = execution
-
-    def __repr__(self) -> str:
-        return (
-            f"BybitVenue(venue={self.config.venue!r}, environment={self.config.environment!r}, "
-            f"symbols={self.config.symbols})"
-        )
-
-    async def start(self) -> None:
-        """Execution first (it must hear commands as soon as bars can cause them), then data."""
-        await self.execution.start()
-        await self.market_data.start()
-
-    async def close(self) -> None:
-        await self.market_data.close()
-        await self.execution.close()
+        super().__init__(config, market_data, execution)
 
 
 def build_venue(bus: Bus, config: BybitConfig, env: Mapping[str, str] | None = None) -> BybitVenue:

@@ -44,17 +44,6 @@ def test_from_ccxt_when_body_has_code_maps_class_retryable_and_keeps_raw(
         assert err.client_order_id == "t-1"
 
 
-def test_from_ccxt_when_http_429_without_body_code_is_rate_limited() -> None:
-    err = from_ccxt(ccxt.DDoSProtection("binanceusdm 429 Too Many Requests"))
-    assert isinstance(err, RateLimited) and is_retryable(err)
-
-
-def test_from_ccxt_when_network_error_is_retryable_unavailable() -> None:
-    err = from_ccxt(ccxt.RequestTimeout("binanceusdm GET http://127.0.0.1/fapi/v1/order timeout"))
-    assert type(err) is VenueUnavailable and is_retryable(err)
-    assert err.code is None  # type: ignore[attr-defined]
-
-
 def test_from_ccxt_when_unknown_code_falls_back_to_ccxt_class() -> None:
     err = from_ccxt(ccxt.InsufficientFunds('binanceusdm {"code":-9999,"msg":"odd"}'))
     assert isinstance(err, InsufficientMargin) and not is_retryable(err)
@@ -64,8 +53,3 @@ def test_from_ccxt_when_unknown_code_falls_back_to_ccxt_class() -> None:
 def test_rejection_reason_when_margin_names_cause_code_and_venue_words() -> None:
     err = from_code(-2019, "Margin is insufficient.", client_order_id="t-7")
     assert rejection_reason(err) == "insufficient_margin: binance -2019 Margin is insufficient."
-
-
-def test_rejection_reason_when_venue_unavailable_names_the_kind() -> None:
-    err = from_ccxt(ccxt.NetworkError("connection reset"))
-    assert rejection_reason(err).startswith("venue_unavailable: ")

@@ -55,17 +55,6 @@ def test_bybit_from_ccxt_when_body_has_ret_code_maps_class_retryable_and_keeps_r
         assert err.client_order_id == "t-1"
 
 
-def test_bybit_from_ccxt_when_rate_limited_without_code_is_retryable() -> None:
-    err = from_ccxt(ccxt.DDoSProtection("bybit 403 access too frequent"))
-    assert isinstance(err, RateLimited) and is_retryable(err)
-
-
-def test_bybit_from_ccxt_when_network_error_is_retryable_unavailable() -> None:
-    err = from_ccxt(ccxt.RequestTimeout("bybit POST http://127.0.0.1/v5/order/create timeout"))
-    assert type(err) is VenueUnavailable and is_retryable(err)
-    assert err.code is None  # type: ignore[attr-defined]
-
-
 def test_bybit_from_ccxt_when_unknown_code_falls_back_to_ccxt_class_and_keeps_code() -> None:
     err = from_ccxt(ccxt.InsufficientFunds('bybit {"retCode":999999,"retMsg":"odd"}'))
     assert isinstance(err, InsufficientMargin) and not is_retryable(err)
@@ -76,8 +65,3 @@ def test_bybit_from_ccxt_when_unknown_code_falls_back_to_ccxt_class_and_keeps_co
 def test_bybit_rejection_reason_when_margin_names_cause_code_and_venue_words() -> None:
     err = from_code(110007, "ab not enough for new order", client_order_id="t-7")
     assert rejection_reason(err) == "insufficient_margin: bybit 110007 ab not enough for new order"
-
-
-def test_bybit_rejection_reason_when_venue_unavailable_names_the_kind() -> None:
-    err = from_ccxt(ccxt.NetworkError("connection reset"))
-    assert rejection_reason(err).startswith("venue_unavailable: ")

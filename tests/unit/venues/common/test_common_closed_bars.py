@@ -1,9 +1,10 @@
-"""ClosedBarGate: each closed bar once, in order; a missed close becomes a gap to backfill."""
+"""ClosedBarGate (shared by the live adapters): each closed bar once, in order; a missed close
+becomes a gap to backfill."""
 
 from __future__ import annotations
 
-from tradeyard.venues.binance.schemas import Kline
 from tradeyard.venues.common.closed_bars import ClosedBarGate
+from tradeyard.venues.common.kline import Kline
 
 M = 60_000
 
