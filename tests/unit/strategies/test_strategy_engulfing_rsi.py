@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
+from strategy_bars import pandas_resample
 
 import tradeyard.strategies
 from tradeyard.backtest.runner import run_backtest
@@ -19,7 +19,7 @@ from tradeyard.config.load import build_params, validate
 from tradeyard.errors import ConfigError
 from tradeyard.events import Bar, Signal
 from tradeyard.indicators import RSI
-from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.marketdata import BarSeries
 from tradeyard.strategies.engulfing_rsi import EngulfingRsi, EngulfingRsiParams
 
 T0 = 1_746_403_200_000  # 2025-05-05 00:00 UTC
@@ -250,25 +250,6 @@ def test_engulfing_rsi_params_when_bad_value_clear_error(
 # -- real data ---------------------------------------------------------------------------------
 
 
-def _resample(symbol: str, rule: str, interval: str) -> BarSeries:
-    s = load_bars(bundled_bars_dir(), [symbol])[symbol]
-    df = pd.DataFrame(
-        {"open": s.open, "high": s.high, "low": s.low, "close": s.close, "volume": s.volume},
-        index=pd.to_datetime(s.open_time, unit="ms", utc=True),
-    )
-    agg = (
-        df.resample(rule, label="left", closed="left")
-        .agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
-        .dropna()
-    )
-    return BarSeries(
-        symbol,
-        interval,
-        agg.index.as_unit("ms").asi8.astype(np.int64),
-        *(agg[c].to_numpy(dtype=float) for c in ("open", "high", "low", "close", "volume")),
-    )
-
-
 class _Recording(EngulfingRsi):
     """Records the position the strategy believes in after every bar."""
 
@@ -285,7 +266,7 @@ SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "BNBUSDT", "AVAXUSDT"]
 def test_engulfing_rsi_when_real_data_view_matches_venue(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(tradeyard.strategies.REGISTRY, "engulfing_rsi", _Recording)
     monkeypatch.setattr(_Recording, "views", {})
-    series = [_resample(s, "1h", "1h") for s in SYMBOLS]
+    series = [pandas_resample(s, "1h", "1h") for s in SYMBOLS]
     # wider RSI gates than the defaults (50 / 50), so that reversals happen as well
     (result,) = run_backtest(
         _config(rsi_long_max=50.0, rsi_short_min=50.0), series, {}, charts=False
@@ -317,7 +298,7 @@ def test_engulfing_rsi_when_real_data_view_matches_venue(monkeypatch: pytest.Mon
 
 
 def test_engulfing_rsi_when_real_data_with_defaults_runs() -> None:
-    series = [_resample(s, "1h", "1h") for s in SYMBOLS]
+    series = [pandas_resample(s, "1h", "1h") for s in SYMBOLS]
     (result,) = run_backtest(_config(), series, {}, charts=False)
     assert {t.symbol for t in result.trades} == set(SYMBOLS)
     assert not [o for o in result.orders if o.status == "rejected"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
+from strategy_bars import pandas_resample
 
 import tradeyard.strategies
 from tradeyard.backtest.runner import run_backtest
@@ -19,7 +19,7 @@ from tradeyard.config.load import build_params, validate
 from tradeyard.errors import ConfigError
 from tradeyard.events import Bar, Signal
 from tradeyard.indicators import CCI, MACD, RSI
-from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.marketdata import BarSeries
 from tradeyard.strategies.rsi_macd_cci import RsiMacdCci, RsiMacdCciParams
 
 T0 = 1_746_403_200_000  # 2025-05-05 00:00 UTC
@@ -269,25 +269,6 @@ def test_rsi_macd_cci_params_when_bad_value_clear_error(
 # -- real data ---------------------------------------------------------------------------------
 
 
-def _resample(symbol: str, rule: str, interval: str) -> BarSeries:
-    s = load_bars(bundled_bars_dir(), [symbol])[symbol]
-    df = pd.DataFrame(
-        {"open": s.open, "high": s.high, "low": s.low, "close": s.close, "volume": s.volume},
-        index=pd.to_datetime(s.open_time, unit="ms", utc=True),
-    )
-    agg = (
-        df.resample(rule, label="left", closed="left")
-        .agg({"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"})
-        .dropna()
-    )
-    return BarSeries(
-        symbol,
-        interval,
-        agg.index.as_unit("ms").asi8.astype(np.int64),
-        *(agg[c].to_numpy(dtype=float) for c in ("open", "high", "low", "close", "volume")),
-    )
-
-
 class _Recording(RsiMacdCci):
     """Records the position the strategy believes in after every bar."""
 
@@ -304,7 +285,7 @@ def test_rsi_macd_cci_when_real_data_view_matches_venue(
 ) -> None:
     monkeypatch.setitem(tradeyard.strategies.REGISTRY, "rsi_macd_cci", _Recording)
     monkeypatch.setattr(_Recording, "views", {})
-    series = _resample(symbol, "5min", "5m")
+    series = pandas_resample(symbol, "5min", "5m")
     (result,) = run_backtest(_config(), [series], {}, charts=False)
     assert len(result.trades) >= 5
     assert not [o for o in result.orders if o.status == "rejected"]
