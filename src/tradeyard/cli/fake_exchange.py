@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import msgspec
 import typer
 
 from tradeyard.errors import ConfigError, TradeyardError
@@ -42,39 +41,19 @@ def build_config(
 ) -> FakeBinanceConfig:
     """The FakeBinanceConfig the options describe (keys and secrets pair up in order)."""
     # Imported here, like every command's work, so `tradeyard --help` stays fast.
-    from tradeyard.marketdata import parse_time
     from tradeyard.venues.fakes.binance.config import (
         DEFAULT_API_KEY,
         DEFAULT_API_SECRET,
-        AccountSpec,
         FakeBinanceConfig,
     )
+    from tradeyard.venues.fakes.common.cli import build_fake_config
 
-    if len(api_keys) != len(api_secrets):
-        raise ConfigError(
-            f"{len(api_keys)} --api-key but {len(api_secrets)} --api-secret: give them in pairs",
-            where="--api-key",
-        )
-    extra: dict[str, object] = {}
-    if api_keys:
-        extra["accounts"] = [
-            AccountSpec(k, s, balance) for k, s in zip(api_keys, api_secrets, strict=True)
-        ]
-    elif balance != 10_000.0:
-        extra["accounts"] = [AccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET, balance)]
-    try:
-        return FakeBinanceConfig(
-            port=port,
-            speed=speed,
-            start=parse_time(start, "--start"),
-            substeps=substeps,
-            warmup_bars=warmup_bars,
-            listen_key_ttl_s=listen_key_ttl_s,
-            weight_limit=weight_limit,
-            **extra,  # type: ignore[arg-type]
-        )
-    except (msgspec.ValidationError, ValueError) as e:
-        raise ConfigError(str(e), where="fake-exchange") from e
+    return build_fake_config(
+        FakeBinanceConfig, default_key=DEFAULT_API_KEY, default_secret=DEFAULT_API_SECRET,
+        api_keys=api_keys, api_secrets=api_secrets, balance=balance, start=start,
+        port=port, speed=speed, substeps=substeps, warmup_bars=warmup_bars,
+        listen_key_ttl_s=listen_key_ttl_s, weight_limit=weight_limit,
+    )  # fmt: skip
 
 
 async def _serve(
@@ -85,30 +64,18 @@ async def _serve(
     exit_after: float | None,
 ) -> None:
     # Imported here: aiohttp is only needed when a server actually runs.
-    from tradeyard.marketdata import bundled_bars_dir, bundled_funding_dir, load_bars, load_funding
     from tradeyard.venues.fakes.binance import FakeBinance
-    from tradeyard.venues.fakes.binance.auth import key_hint
+    from tradeyard.venues.fakes.common.account_spec import key_hint
+    from tradeyard.venues.fakes.common.cli import load_replay_data, run_until
 
-    wanted = [s.strip().upper() for s in symbols.split(",")] if symbols else None
-    bars = None
-    rates = None
-    if data is not None or wanted:
-        bars = load_bars(data or bundled_bars_dir(), wanted)
-        folder = funding or (bundled_funding_dir() if data is None else None)
-        rates = load_funding(folder, bars) if folder is not None else {}
-    elif funding is not None:
-        raise ConfigError("--funding needs --data (the bundled data brings its own rates)")
-    fake = FakeBinance(config, bars, rates)
-    async with fake:
+    bars, rates = load_replay_data(data, symbols, funding)
+    async with FakeBinance(config, bars, rates) as fake:
         keys = ", ".join(key_hint(a.api_key) for a in config.accounts)
         print(f"fake binanceusdm listening on {fake.rest_url}", flush=True)
         print(f"  REST   {fake.rest_url}/fapi/v1/…   websocket {fake.ws_url}", flush=True)
         print(f"  admin  {fake.rest_url}/_fake/state   accounts {keys}", flush=True)
         print(f"  replay at {fake.exchange.replay.now_ms} ms, speed {config.speed:g}x", flush=True)
-        if exit_after is not None:
-            await asyncio.sleep(exit_after)
-        else:
-            await asyncio.Event().wait()
+        await run_until(exit_after)
 
 
 def fake_exchange_command(

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from fake_client_common import start_fake_server
 
 from tradeyard.marketdata import (
     BarSeries,
@@ -66,10 +67,7 @@ def start_fake(
 
     @asynccontextmanager
     async def _start(**config: Any) -> AsyncIterator[FakeBinance]:
-        config.setdefault("substeps", 2)
-        config.setdefault("warmup_bars", 600)
-        fake = FakeBinance(FakeBinanceConfig(**config), bars, funding)
-        async with fake:
-            yield fake
+        async with start_fake_server(FakeBinance, FakeBinanceConfig, bars, funding, **config) as f:
+            yield f
 
     return _start

@@ -8,53 +8,22 @@ as a form body.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
-import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import aiohttp
+from fake_client_common import RawClient, Reply, next_json, wait_until
 
 from tradeyard.venues.fakes.binance import DEFAULT_API_KEY, DEFAULT_API_SECRET
 
-
-class Reply:
-    def __init__(self, status: int, body: Any, headers: dict[str, str]) -> None:
-        self.status = status
-        self.body = body
-        self.headers = headers
-
-    def __repr__(self) -> str:
-        return f"Reply({self.status}, {self.body!r})"
+__all__ = ["BinanceTestClient", "Reply", "next_json", "wait_until"]
 
 
-class BinanceTestClient:
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: str,
-        api_key: str = DEFAULT_API_KEY,
-        api_secret: str = DEFAULT_API_SECRET,
-    ) -> None:
-        self.session = session
-        self.base = base_url
-        self.api_key = api_key
-        self.api_secret = api_secret
-
-    async def _send(
-        self, method: str, path: str, query: str, body: str | None, headers: dict[str, str]
-    ) -> Reply:
-        url = f"{self.base}{path}" + (f"?{query}" if query else "")
-        async with self.session.request(method, url, data=body, headers=headers) as r:
-            text = await r.text()
-            return Reply(r.status, json.loads(text) if text else None, dict(r.headers))
-
-    async def public(self, path: str, **params: Any) -> Reply:
-        return await self._send("GET", path, urlencode(params), None, {})
+class BinanceTestClient(RawClient):
+    default_api_key = DEFAULT_API_KEY
+    default_api_secret = DEFAULT_API_SECRET
 
     async def signed(
         self,
@@ -86,31 +55,3 @@ class BinanceTestClient:
         if body:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         return await self._send(method, path, "", body, headers)
-
-
-async def next_json(
-    ws: aiohttp.ClientWebSocketResponse,
-    match: Callable[[Any], bool] = lambda _m: True,
-    timeout: float = 5.0,
-) -> Any:
-    """The next text message on `ws` that `match`es (others are skipped)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            msg = await ws.receive()
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                raise AssertionError(f"socket ended while waiting: {msg.type} {msg.data!r}")
-            data = json.loads(msg.data)
-            if match(data):
-                return data
-
-
-async def wait_until(cond: Callable[[], bool | Awaitable[bool]], timeout: float = 5.0) -> None:
-    """Poll `cond` every 10 ms until it is true (a test helper, not a sleep)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            value = cond()
-            if isinstance(value, Awaitable):
-                value = await value
-            if value:
-                return
-            await asyncio.sleep(0.01)

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from fake_binance_client import Reply, next_json
+from fake_client_common import RawClient, Reply, next_json, start_fake_server
 
 from tradeyard.marketdata import BarSeries
 from tradeyard.venues.fakes.bybit import (
@@ -42,9 +42,7 @@ async def start_bybit(
     **config: Any,
 ) -> AsyncIterator[FakeBybit]:
     """A manual-step fake Bybit on a free port (2 substeps, 600 warm-up bars by default)."""
-    config.setdefault("substeps", 2)
-    config.setdefault("warmup_bars", 600)
-    async with FakeBybit(FakeBybitConfig(**config), bars, funding) as fake:
+    async with start_fake_server(FakeBybit, FakeBybitConfig, bars, funding, **config) as fake:
         yield fake
 
 
@@ -52,29 +50,9 @@ def topic_is(topic: str) -> Any:
     return lambda m: m.get("topic") == topic
 
 
-class BybitTestClient:
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base_url: str,
-        api_key: str = DEFAULT_API_KEY,
-        api_secret: str = DEFAULT_API_SECRET,
-    ) -> None:
-        self.session = session
-        self.base = base_url
-        self.api_key = api_key
-        self.api_secret = api_secret
-
-    async def _send(
-        self, method: str, path: str, query: str, body: str | None, headers: dict[str, str]
-    ) -> Reply:
-        url = f"{self.base}{path}" + (f"?{query}" if query else "")
-        async with self.session.request(method, url, data=body, headers=headers) as r:
-            text = await r.text()
-            return Reply(r.status, json.loads(text) if text else None, dict(r.headers))
-
-    async def public(self, path: str, **params: Any) -> Reply:
-        return await self._send("GET", path, urlencode(params), None, {})
+class BybitTestClient(RawClient):
+    default_api_key = DEFAULT_API_KEY
+    default_api_secret = DEFAULT_API_SECRET
 
     async def signed(
         self,

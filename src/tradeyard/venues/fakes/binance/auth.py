@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 from tradeyard.venues.fakes.binance.errors import BinanceError
+from tradeyard.venues.fakes.common.account_spec import key_hint
 
 __all__ = [
     "api_key_of",
@@ -35,11 +36,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 _KEY = re.compile(r"^[A-Za-z0-9]{1,128}$")
 _SIG = re.compile(r"(?:^|&)signature=([^&]*)")
-
-
-def key_hint(api_key: str) -> str:
-    """What may be logged of a key."""
-    return f"{api_key[:6]}…" if api_key else "<none>"
 
 
 def sign(secret: str, payload: str) -> str:

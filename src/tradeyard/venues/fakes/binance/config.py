@@ -13,6 +13,7 @@ from typing import Annotated
 import msgspec
 
 from tradeyard.venues.fakes.common.account_spec import AccountSpec
+from tradeyard.venues.fakes.common.config import FakeConfigBase, NonNeg, Pos, PosInt
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "AccountSpec", "FakeBinanceConfig"]
 
@@ -21,12 +22,8 @@ DEFAULT_API_KEY = "tradeyardFakeBinanceKey00000000000000000000000000000000000000
 LocalStack's "test"/"test": it unlocks nothing but the local fake)."""
 DEFAULT_API_SECRET = "tradeyardFakeBinanceSecret000000000000000000000000000000000000001"
 
-_Pos = Annotated[float, msgspec.Meta(gt=0.0)]
-_NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
-_PosInt = Annotated[int, msgspec.Meta(ge=1)]
 
-
-class FakeBinanceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class FakeBinanceConfig(FakeConfigBase, msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """How the fake serves, replays, limits and times out."""
 
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
@@ -34,36 +31,28 @@ class FakeBinanceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True)
     accounts: list[AccountSpec] = msgspec.field(
         default_factory=lambda: [AccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET)]
     )
-    speed: _NonNeg = 0.0
+    speed: NonNeg = 0.0
     """Replay speed as a multiple of real time (60: a 1m bar per second); 0: only `advance()`."""
-    substeps: _PosInt = 4
+    substeps: PosInt = 4
     """In-progress kline updates per bar (the last one closes it)."""
     warmup_bars: Annotated[int, msgspec.Meta(ge=0)] = 1500
     """Bars already history when the replay starts (REST klines serve them for warm-up)."""
     start: int | None = None
     """Open time (ms) of the first replayed bar; overrides `warmup_bars`."""
     default_leverage: Annotated[int, msgspec.Meta(ge=1, le=125)] = 20
-    maker_fee: _NonNeg = 0.0002
-    taker_fee: _NonNeg = 0.0005
-    recv_window_max_ms: _PosInt = 60_000
-    listen_key_ttl_s: _Pos = 3600.0
+    maker_fee: NonNeg = 0.0002
+    taker_fee: NonNeg = 0.0005
+    recv_window_max_ms: PosInt = 60_000
+    listen_key_ttl_s: Pos = 3600.0
     """A listen key expires this long after its creation or last keep-alive."""
-    listen_key_check_s: _Pos = 1.0
+    listen_key_check_s: Pos = 1.0
     """How often expiry is checked (tests make it short)."""
-    weight_limit: _PosInt = 2400
-    weight_window_s: _Pos = 60.0
+    weight_limit: PosInt = 2400
+    weight_window_s: Pos = 60.0
     ban_after: Annotated[int, msgspec.Meta(ge=0)] = 5
     """429s in one window after which the address is banned (418)."""
-    ban_s: _Pos = 120.0
-    ws_heartbeat_s: _Pos = 180.0
+    ban_s: Pos = 120.0
+    ws_heartbeat_s: Pos = 180.0
     """Ping frame interval; a peer that does not answer is disconnected (Binance: 3 min)."""
-    min_notional: dict[str, _NonNeg] = {}
+    min_notional: dict[str, NonNeg] = {}
     """MIN_NOTIONAL overrides per symbol (others: `instruments.MIN_NOTIONAL` or 5 USDT)."""
-
-    def secrets(self) -> dict[str, str]:
-        return {a.api_key: a.api_secret for a in self.accounts}
-
-    def __post_init__(self) -> None:
-        keys = [a.api_key for a in self.accounts]
-        if len(set(keys)) != len(keys):
-            raise ValueError("accounts: an API key is listed twice; give each account its own key")

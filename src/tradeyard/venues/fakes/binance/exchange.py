@@ -24,19 +24,19 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tradeyard.events import CancelOrder, Event, SubmitOrder, topics
+from tradeyard.events import Bar, CancelOrder, SubmitOrder
 from tradeyard.marketdata import BarSeries
 from tradeyard.venues.fakes.binance.account_payloads import AccountView, PositionView
 from tradeyard.venues.fakes.binance.accounts import FakeAccount
-from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
+from tradeyard.venues.fakes.binance.config import AccountSpec, FakeBinanceConfig
 from tradeyard.venues.fakes.binance.errors import BinanceError, from_sim_reason
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo, derive_symbols
 from tradeyard.venues.fakes.binance.market import FundingBook, MarketFeed
 from tradeyard.venues.fakes.binance.orders import BinanceOrder
 from tradeyard.venues.fakes.binance.params import parse_new_order
 from tradeyard.venues.fakes.binance.user_payloads import account_config_update
-from tradeyard.venues.fakes.common.replay import Replay
-from tradeyard.venues.sim import DEFAULT_BRACKETS, SimVenue, SimVenueConfig
+from tradeyard.venues.fakes.common.exchange import SimExchange
+from tradeyard.venues.sim import DEFAULT_BRACKETS
 from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE
 
 __all__ = ["VENUE", "Exchange"]
@@ -49,8 +49,12 @@ _ID_CHARS = string.ascii_letters + string.digits
 UserSink = Callable[[str, dict[str, Any]], None]
 
 
-class Exchange:
+class Exchange(SimExchange[FakeAccount]):
     """Accounts, orders and market data of the fake, at replay time."""
+
+    venue = VENUE
+    config: FakeBinanceConfig
+    symbols: dict[str, SymbolInfo]
 
     def __init__(
         self,
@@ -58,58 +62,31 @@ class Exchange:
         bars: Mapping[str, BarSeries],
         funding: Mapping[str, Sequence[tuple[int, float]]] | None = None,
     ) -> None:
-        self.config = config
-        self.replay = Replay(
-            bars, venue=VENUE, start=config.start, warmup_bars=config.warmup_bars,
-            substeps=config.substeps,
-        )  # fmt: skip
-        self.symbols: dict[str, SymbolInfo] = derive_symbols(bars, config.min_notional)
-        self.feed = MarketFeed(self.replay, self.symbols, FundingBook(funding))
-        sim_config = SimVenueConfig(
-            name=VENUE, maker_fee=config.maker_fee, taker_fee=config.taker_fee,
-            default_leverage=float(config.default_leverage),
-            instruments={s: i.spec for s, i in self.symbols.items()},
-        )  # fmt: skip
-        self.sim = SimVenue(sim_config, self._on_sim_event, funding=funding)
-        for sym in self.symbols:  # the sim learns each symbol's interval and last price
-            last = self.replay.last_closed(sym)
-            if last is not None:
-                self.sim.on_bar(last)
-        self._command_topic = topics.command(VENUE)
         self._order_ids = itertools.count(8_000_000_001)
         self._trade_ids = itertools.count(500_000_001)
         self.user_sink: UserSink = lambda _key, _payload: None
         """Where user-data payloads go (set by the server: api key → its listen key's sockets)."""
-        self.accounts: dict[str, FakeAccount] = {}
-        self._by_trader: dict[str, FakeAccount] = {}
-        for n, spec in enumerate(config.accounts, start=1):
-            acct = FakeAccount(
-                spec.api_key, f"acct{n}", self.symbols, config.default_leverage,
-                lambda: self.replay.now_ms, lambda: next(self._trade_ids), self.position_view,
-            )  # fmt: skip
-            self.accounts[spec.api_key] = acct
-            self._by_trader[acct.trader] = acct
-            self.sim.open_account(acct.trader, spec.balance, ts=self.replay.now_ms)
+        super().__init__(config, bars, funding)
 
-    @property
-    def now_ms(self) -> int:
-        return self.replay.now_ms
+    def _derive_symbols(self, bars: Mapping[str, BarSeries]) -> dict[str, SymbolInfo]:
+        return derive_symbols(bars, self.config.min_notional)
 
-    def step(self, subscribed: set[str], publish: Callable[[str, Any], None]) -> int:
-        """One replay substep: stream it, then let the sim match the bars it closed."""
-        bars = self.replay.step()
+    def _make_market(self, funding: Mapping[str, Sequence[tuple[int, float]]] | None) -> None:
+        self.feed = MarketFeed(self.replay, self.symbols, FundingBook(funding))
+
+    def _publish_step(
+        self, bars: list[Bar], subscribed: set[str], publish: Callable[[str, Any], None]
+    ) -> None:
         self.feed.publish_step(bars, subscribed, publish)
-        for bar in bars:
-            if bar.closed:
-                self.sim.on_bar(bar)
-        return len(bars)
 
-    def _on_sim_event(self, _topic: str, event: Event) -> None:
-        acct = self._by_trader.get(getattr(event, "trader", ""))
-        if acct is None:
-            return
-        for payload in acct.on_sim_event(event):
-            self.user_sink(acct.api_key, payload)
+    def _make_account(self, n: int, spec: AccountSpec) -> FakeAccount:
+        return FakeAccount(
+            spec.api_key, f"acct{n}", self.symbols, self.config.default_leverage,
+            lambda: self.replay.now_ms, lambda: next(self._trade_ids), self.position_view,
+        )  # fmt: skip
+
+    def _push(self, api_key: str, payload: dict[str, Any]) -> None:
+        self.user_sink(api_key, payload)
 
     # -- orders ------------------------------------------------------------------------------
     def place(self, api_key: str, params: Mapping[str, str]) -> BinanceOrder:

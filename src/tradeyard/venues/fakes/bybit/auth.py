@@ -16,15 +16,11 @@ import logging
 from collections.abc import Mapping
 
 from tradeyard.venues.fakes.bybit.errors import BybitError
+from tradeyard.venues.fakes.common.account_spec import key_hint
 
 __all__ = ["check_ws_auth", "key_hint", "sign", "verify_rest"]
 
 log = logging.getLogger(__name__)
-
-
-def key_hint(api_key: str) -> str:
-    """What may be logged of a key."""
-    return f"{api_key[:6]}…" if api_key else "<none>"
 
 
 def sign(secret: str, payload: str) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated
 import msgspec
 
 from tradeyard.venues.fakes.common.account_spec import AccountSpec
+from tradeyard.venues.fakes.common.config import FakeConfigBase, NonNeg, Pos, PosInt
 
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_API_SECRET", "AccountSpec", "FakeBybitConfig"]
 
@@ -21,12 +22,8 @@ DEFAULT_API_KEY = "tradeyardFakeBybitKey01"
 nothing but the local fake)."""
 DEFAULT_API_SECRET = "tradeyardFakeBybitSecret0000000000001"
 
-_Pos = Annotated[float, msgspec.Meta(gt=0.0)]
-_NonNeg = Annotated[float, msgspec.Meta(ge=0.0)]
-_PosInt = Annotated[int, msgspec.Meta(ge=1)]
 
-
-class FakeBybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class FakeBybitConfig(FakeConfigBase, msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """How the fake serves, replays, limits and times out."""
 
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 0
@@ -34,31 +31,23 @@ class FakeBybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     accounts: list[AccountSpec] = msgspec.field(
         default_factory=lambda: [AccountSpec(DEFAULT_API_KEY, DEFAULT_API_SECRET)]
     )
-    speed: _NonNeg = 0.0
+    speed: NonNeg = 0.0
     """Replay speed as a multiple of real time (60: a 1m bar per second); 0: only `advance()`."""
-    substeps: _PosInt = 4
+    substeps: PosInt = 4
     """Kline updates per bar: substeps−1 with `confirm: false`, the last with `confirm: true`."""
     warmup_bars: Annotated[int, msgspec.Meta(ge=0)] = 1500
     start: int | None = None
     """Open time (ms) of the first replayed bar; overrides `warmup_bars`."""
     default_leverage: Annotated[int, msgspec.Meta(ge=1, le=100)] = 10
-    maker_fee: _NonNeg = 0.0002
-    taker_fee: _NonNeg = 0.00055
-    rate_limit: _PosInt = 10
+    maker_fee: NonNeg = 0.0002
+    taker_fee: NonNeg = 0.00055
+    rate_limit: PosInt = 10
     """Signed requests per API key per `rate_window_s` before retCode 10006."""
-    rate_window_s: _Pos = 1.0
-    ip_limit: _PosInt = 600
+    rate_window_s: Pos = 1.0
+    ip_limit: PosInt = 600
     """Requests per client address per `ip_window_s` (Bybit: 600 per 5 s) before HTTP 403."""
-    ip_window_s: _Pos = 5.0
-    ws_heartbeat_s: _Pos = 600.0
+    ip_window_s: Pos = 5.0
+    ws_heartbeat_s: Pos = 600.0
     """Protocol-level ping interval; Bybit cuts idle connections after 10 minutes."""
-    min_notional: dict[str, _NonNeg] = {}
+    min_notional: dict[str, NonNeg] = {}
     """minNotionalValue overrides per symbol (others: 5 USDT, Bybit's usual value)."""
-
-    def secrets(self) -> dict[str, str]:
-        return {a.api_key: a.api_secret for a in self.accounts}
-
-    def __post_init__(self) -> None:
-        keys = [a.api_key for a in self.accounts]
-        if len(set(keys)) != len(keys):
-            raise ValueError("accounts: an API key is listed twice; give each account its own key")

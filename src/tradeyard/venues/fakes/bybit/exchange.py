@@ -18,18 +18,17 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tradeyard.events import CancelOrder, Event, SubmitOrder, topics
+from tradeyard.events import Bar, CancelOrder, SubmitOrder
 from tradeyard.marketdata import BarSeries
 from tradeyard.venues.fakes.binance.account_payloads import AccountView, PositionView
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo, derive_symbols
 from tradeyard.venues.fakes.bybit.accounts import BybitAccount, Push
-from tradeyard.venues.fakes.bybit.config import FakeBybitConfig
+from tradeyard.venues.fakes.bybit.config import AccountSpec, FakeBybitConfig
 from tradeyard.venues.fakes.bybit.errors import BybitError, from_sim_reason
 from tradeyard.venues.fakes.bybit.market import BybitMarket
 from tradeyard.venues.fakes.bybit.orders import BybitOrder
 from tradeyard.venues.fakes.bybit.params import parse_new_order
-from tradeyard.venues.fakes.common.replay import Replay
-from tradeyard.venues.sim import SimVenue, SimVenueConfig
+from tradeyard.venues.fakes.common.exchange import SimExchange
 from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE
 
 __all__ = ["MAX_LEVERAGE", "VENUE", "BybitExchange"]
@@ -40,8 +39,12 @@ _TIF = {"GTC": "GTC", "IOC": "IOC", "FOK": "IOC", "PostOnly": "GTX"}
 Sink = Callable[[str, Push], None]
 
 
-class BybitExchange:
+class BybitExchange(SimExchange[BybitAccount]):
     """Accounts, orders and market data of the fake, at replay time."""
+
+    venue = VENUE
+    config: FakeBybitConfig
+    symbols: dict[str, SymbolInfo]
 
     def __init__(
         self,
@@ -49,60 +52,32 @@ class BybitExchange:
         bars: Mapping[str, BarSeries],
         funding: Mapping[str, Sequence[tuple[int, float]]] | None = None,
     ) -> None:
-        self.config = config
-        self.replay = Replay(
-            bars, venue=VENUE, start=config.start, warmup_bars=config.warmup_bars,
-            substeps=config.substeps,
-        )  # fmt: skip
-        notional = {s: config.min_notional.get(s, 5.0) for s in bars}
-        self.symbols: dict[str, SymbolInfo] = derive_symbols(bars, notional)
-        self.market = BybitMarket(self.replay, self.symbols, funding)
-        self.sim = SimVenue(
-            SimVenueConfig(
-                name=VENUE, maker_fee=config.maker_fee, taker_fee=config.taker_fee,
-                default_leverage=float(config.default_leverage),
-                instruments={s: i.spec for s, i in self.symbols.items()},
-            ),
-            self._on_sim_event,
-            funding=funding,
-        )  # fmt: skip
-        for sym in self.symbols:
-            last = self.replay.last_closed(sym)
-            if last is not None:
-                self.sim.on_bar(last)
-        self._command_topic = topics.command(VENUE)
         self.sink: Sink = lambda _key, _push: None
         """Where private pushes go (set by the server: API key → its authenticated sockets)."""
-        self.accounts: dict[str, BybitAccount] = {}
-        self._by_trader: dict[str, BybitAccount] = {}
-        for n, spec in enumerate(config.accounts, start=1):
-            acct = BybitAccount(
-                spec.api_key, f"acct{n}", self.symbols, config.default_leverage,
-                config.taker_fee, config.maker_fee,
-                lambda key=spec.api_key: (self.position_view, lambda: self.account_view(key)),
-            )  # fmt: skip
-            self.accounts[spec.api_key] = acct
-            self._by_trader[acct.trader] = acct
-            self.sim.open_account(acct.trader, spec.balance, ts=self.replay.now_ms)
+        super().__init__(config, bars, funding)
 
-    @property
-    def now_ms(self) -> int:
-        return self.replay.now_ms
+    def _derive_symbols(self, bars: Mapping[str, BarSeries]) -> dict[str, SymbolInfo]:
+        notional = {s: self.config.min_notional.get(s, 5.0) for s in bars}
+        return derive_symbols(bars, notional)
 
-    def step(self, subscribed: set[str], publish: Callable[[str, Any], None]) -> int:
-        """One replay substep: stream it, then let the sim match the bars it closed."""
-        bars = self.replay.step()
+    def _make_market(self, funding: Mapping[str, Sequence[tuple[int, float]]] | None) -> None:
+        self.market = BybitMarket(self.replay, self.symbols, funding)
+
+    def _publish_step(
+        self, bars: list[Bar], subscribed: set[str], publish: Callable[[str, Any], None]
+    ) -> None:
         self.market.publish_step(bars, subscribed, publish)
-        for bar in bars:
-            if bar.closed:
-                self.sim.on_bar(bar)
-        return len(bars)
 
-    def _on_sim_event(self, _topic: str, event: Event) -> None:
-        acct = self._by_trader.get(getattr(event, "trader", ""))
-        if acct is not None:
-            for push in acct.on_sim_event(event):
-                self.sink(acct.api_key, push)
+    def _make_account(self, n: int, spec: AccountSpec) -> BybitAccount:
+        config = self.config
+        return BybitAccount(
+            spec.api_key, f"acct{n}", self.symbols, config.default_leverage,
+            config.taker_fee, config.maker_fee,
+            lambda key=spec.api_key: (self.position_view, lambda: self.account_view(key)),
+        )  # fmt: skip
+
+    def _push(self, api_key: str, payload: Push) -> None:
+        self.sink(api_key, payload)
 
     # -- orders ------------------------------------------------------------------------------
     def place(self, api_key: str, params: Mapping[str, Any]) -> BybitOrder:

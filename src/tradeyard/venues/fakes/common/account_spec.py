@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 
-__all__ = ["AccountSpec"]
+__all__ = ["AccountSpec", "key_hint"]
 
 
 class AccountSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -18,3 +18,8 @@ class AccountSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __repr__(self) -> str:  # never show the secret
         return f"AccountSpec(api_key={self.api_key[:6]!r}…, balance={self.balance!r})"
+
+
+def key_hint(api_key: str) -> str:
+    """What may be logged of a key."""
+    return f"{api_key[:6]}…" if api_key else "<none>"
