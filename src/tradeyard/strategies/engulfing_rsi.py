@@ -27,6 +27,7 @@ from typing import Annotated
 import msgspec
 
 from tradeyard.bots import Strategy
+from tradeyard.bots.bracket import bracket_exit
 from tradeyard.errors import ConfigError
 from tradeyard.events import Bar
 from tradeyard.indicators import RSI
@@ -93,18 +94,9 @@ class EngulfingRsi(Strategy[EngulfingRsiParams]):
         verb(reason, take_profit=self.tp, stop_loss=self.sl)
 
     def _check_exit(self, bar: Bar) -> None:
-        if self.side > 0:
-            gap_tp = bar.open >= self.tp
-            stop_hit, tp_hit = bar.low <= self.sl, bar.high >= self.tp
-        else:
-            gap_tp = bar.open <= self.tp
-            stop_hit, tp_hit = bar.high >= self.sl, bar.low <= self.tp
-        if gap_tp:  # opened through the take-profit: it fills at the open, before the stop
-            self._exit("take profit")
-        elif stop_hit:
-            self._exit("stop loss")
-        elif tp_hit:
-            self._exit("take profit")
+        reason = bracket_exit(self.side, self.tp, self.sl, bar)
+        if reason is not None:
+            self._exit(reason)
 
     def _exit(self, reason: str) -> None:
         self.side = 0
