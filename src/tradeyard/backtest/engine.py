@@ -23,6 +23,7 @@ import numpy as np
 from tradeyard.backtest.merge import BarSource, merged_chunks
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.bots import Bot, StrategyBot, Trader
+from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bus import InProcessBus
 from tradeyard.events import Bar, topics
 from tradeyard.marketdata import BarSeries
@@ -86,7 +87,14 @@ class BacktestEngine:
         interval = _interval(self.bars)
         # Only bots trading the data's own interval can take precomputed indicator chunks;
         # bots on aggregated bars (5m, 1d, ...) update their indicators bar by bar.
-        primed = [b for b in self.strategies if self.prime and b.interval == interval]
+        primed: list[StrategyBot | AggregatorBot] = [
+            b for b in self.strategies if self.prime and b.interval == interval
+        ]
+        # Aggregators build a chunk's coarser bars at once and only hand them out per bar.
+        primed += [
+            f for f in self.feeds
+            if self.prime and isinstance(f, AggregatorBot) and f.source_interval == interval
+        ]  # fmt: skip
 
         trader_ids = [t.bot_id for t in self.traders]
         accounts = [venue.account(t) for t in trader_ids]
@@ -162,7 +170,7 @@ class BacktestEngine:
             for i, t in enumerate(trader_ids)
         }
 
-    def _prime(self, bots: list[StrategyBot], per_symbol: dict[str, BarSeries]) -> None:
+    def _prime(self, bots: list[StrategyBot | AggregatorBot], per_symbol: dict[str, BarSeries]) -> None:
         for bot in bots:
             for symbol, part in per_symbol.items():
                 bot.prime(

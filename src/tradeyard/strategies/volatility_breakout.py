@@ -80,6 +80,7 @@ class VolatilityBreakout(Strategy[VolatilityBreakoutParams]):
         self.ma = self.indicator(SMA(self.params.ma_days), interval=_DAILY)
         self.yesterday: Bar | None = None  # the last completed daily bar
         self.day = -1
+        self.day_start = -2 * DAY_MS  # before any bar: the first bar starts a day
         self.day_open = float("nan")
         self.range = float("nan")
         self.long_level = float("nan")  # NaN: today is not traded
@@ -95,25 +96,29 @@ class VolatilityBreakout(Strategy[VolatilityBreakoutParams]):
             if bar.interval == _DAILY:
                 self.yesterday = bar
             return
-        day = bar.open_time // DAY_MS
-        new_day = day != self.day
         if self.side != 0:
             self._check_stop(bar)
-        if new_day:
+        ot = bar.open_time
+        if not self.day_start <= ot < self.day_start + DAY_MS:  # a new UTC day
             if self.side != 0:  # yesterday's last bar was missing: close now
                 self._exit("new UTC day: exit left over from the previous day")
-            self._start_day(day, bar.open)
-        last_of_day = (bar.close_time + 1) % DAY_MS == 0
-        if not last_of_day:
-            self._look_for_entry(bar)
+            self._start_day(ot // DAY_MS, bar.open)
+        close = bar.close
+        if (bar.close_time + 1) % DAY_MS:  # not the day's last bar
+            prev = self.prev_close
+            # Only a bar that crosses a level can enter (NaN levels never compare true); the
+            # rest of the test runs then, in `_look_for_entry`.
+            if prev <= self.long_level < close or prev >= self.short_level > close:
+                self._look_for_entry(bar)
         elif self.side != 0:
             self._exit("day over: exit at the next day's open")
-        self.prev_close = bar.close
+        self.prev_close = close
 
     # -- the day ----------------------------------------------------------------------------
     def _start_day(self, day: int, day_open: float) -> None:
         k = self.params.k
         self.day = day
+        self.day_start = day * DAY_MS
         self.day_open = day_open
         self.prev_close = day_open
         self.long_done = self.short_done = False

@@ -22,6 +22,12 @@ class SymbolState:
     tests for an idle symbol; `liq_low` / `liq_high` are the two levels it compares a busy bar's
     low / high with (the highest liquidation price of the longs, the lowest of the shorts). All
     three are recomputed only when orders, positions or liquidation prices change.
+
+    `quiet_low` / `quiet_high` bound the prices no resting order of the symbol reacts to: a bar
+    with low > quiet_low and high < quiet_high cannot trigger or fill any of them, so matching
+    is skipped (a position with stop-loss and take-profit orders spends most bars there). The
+    band is computed after each match from the orders as they then are (`quiet_band`) and
+    cleared whenever an order is added or closed outside matching.
     """
 
     __slots__ = (
@@ -35,6 +41,8 @@ class SymbolState:
         "n_orders",
         "next_funding",
         "positions",
+        "quiet_high",
+        "quiet_low",
         "spec",
         "spec_specs",
         "spec_times",
@@ -66,6 +74,8 @@ class SymbolState:
         self.busy = False
         self.liq_low = -math.inf
         self.liq_high = math.inf
+        self.quiet_low = math.inf  # no quiet band: every bar is matched
+        self.quiet_high = -math.inf
 
     @classmethod
     def configured(cls, symbol: str, config: SimVenueConfig, brackets: BracketTable) -> SymbolState:
@@ -87,6 +97,33 @@ class SymbolState:
             self.positions.remove(pos)
             pos.liquidation_price = None
         self.refresh()
+
+    def clear_quiet_band(self) -> None:
+        """The orders changed: match the next bar whatever its range."""
+        self.quiet_low = math.inf
+        self.quiet_high = -math.inf
+
+    def quiet_band(self) -> None:
+        """Set `quiet_low` / `quiet_high` from the symbol's open orders (see the class doc).
+
+        An order that waits for the open (market, or a limit due at the next open) or has no
+        price level leaves no band. Inactive bracket children count too: conservative, and a
+        child only activates through its parent's fill, which a quiet bar cannot make.
+        """
+        low, high = -math.inf, math.inf
+        for book in self.books:
+            for order in book.orders.values():
+                level = order.level
+                if order.at_open or level is None:
+                    self.clear_quiet_band()
+                    return
+                if order.upward:
+                    if level < high:
+                        high = level
+                elif level > low:
+                    low = level
+        self.quiet_low = low
+        self.quiet_high = high
 
     def refresh_liquidation(self) -> None:
         """Recompute `liq_low` / `liq_high` from the positions' liquidation prices."""

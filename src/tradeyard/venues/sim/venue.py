@@ -149,7 +149,7 @@ class SimVenue:
                 return
         close = st.last_close = bar.close
         if st.busy:
-            if st.n_orders:
+            if st.n_orders and not (st.quiet_low < bar.low and bar.high < st.quiet_high):
                 self._match(st, bar)
             if bar.low <= st.liq_low or bar.high >= st.liq_high:
                 self._liquidate_reached(st, bar)
@@ -194,6 +194,7 @@ class SimVenue:
                     self._matcher.match(book, bar, self)
         finally:
             self._matching_close = None
+        st.quiet_band()
 
     def _liquidate_reached(self, st: SymbolState, bar: Bar) -> None:
         """Liquidate the positions whose liquidation price this bar reached (`risk.reached`)."""
@@ -257,6 +258,7 @@ class SimVenue:
         book.add(order)
         st.n_orders += 1
         st.busy = True
+        st.clear_quiet_band()
         acct.reserved_margin += order.reserved
         if self._matching_close is not None:
             # Sent from a handler of one of this bar's reports: it must not match any bar of
@@ -389,6 +391,7 @@ class SimVenue:
         st = self._symbols[order.symbol]
         st.n_orders -= 1
         st.refresh()
+        st.clear_quiet_band()
 
     def __repr__(self) -> str:
         return f"SimVenue({self.name!r}, accounts={list(self._traders)})"
