@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from tradeyard.backtest.merge import BarSource, merged_chunks
+from tradeyard.backtest.merge import BarSource, MergedChunk, merged_chunks
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.bots import Bot, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
@@ -87,11 +87,10 @@ class BacktestEngine:
         interval = _interval(self.bars)
         # Only bots trading the data's own interval can take precomputed indicator chunks;
         # bots on aggregated bars (5m, 1d, ...) update their indicators bar by bar.
-        primed: list[StrategyBot | AggregatorBot] = [
-            b for b in self.strategies if self.prime and b.interval == interval
-        ]
-        # Aggregators build a chunk's coarser bars at once and only hand them out per bar.
-        primed += [
+        primed = [b for b in self.strategies if self.prime and b.interval == interval]
+        # Aggregators build a chunk's coarser bars at once; the loop hands them out (see
+        # `_aggregate`) instead of calling the aggregator on every source bar.
+        aggregators = [
             f for f in self.feeds
             if self.prime and isinstance(f, AggregatorBot) and f.source_interval == interval
         ]  # fmt: skip
@@ -105,8 +104,8 @@ class BacktestEngine:
         exposed = [0] * len(trader_ids)
         sampled = list(zip(accounts, curves, range(len(accounts)), strict=True))
         vname = venue.name
-        handlers = {s: bus.handlers(topics.bar(vname, s, interval)) for s in _symbols(self.bars)}
         bar_topics = {s: topics.bar(vname, s, interval) for s in _symbols(self.bars)}
+        handlers = {s: bus.handlers(t) for s, t in bar_topics.items()}
         venue_on_bar = venue.on_bar
 
         queue = bus.hold()  # bars go straight to their handlers; what they publish is queued
@@ -115,6 +114,7 @@ class BacktestEngine:
             for chunk in merged_chunks(self.bars, self.chunk_size):
                 if primed:
                     self._prime(primed, chunk.per_symbol)
+                dispatch, due = _aggregate(aggregators, chunk, bar_topics, handlers)
                 rows = zip(
                     chunk.symbol,
                     chunk.open_time,
@@ -125,15 +125,21 @@ class BacktestEngine:
                     chunk.close,
                     chunk.volume,
                     chunk.last_of_time,
+                    due,
                     strict=True,
                 )
-                for s, ot, ct, o, h, lo, c, v, last in rows:
+                for s, ot, ct, o, h, lo, c, v, last, completed in rows:
                     bar = Bar(vname, s, interval, ot, ct, o, h, lo, c, v, True)
                     venue_on_bar(bar)
                     if queue:
                         drain()
-                    topic = bar_topics[s]
-                    for handler in handlers[s]:
+                    topic, before, after = dispatch[s]
+                    for handler in before:
+                        handler(topic, bar)
+                    if completed is not None:  # where the aggregators' handlers would have run
+                        for feed, done in completed:
+                            feed.emit_due(ct, done)
+                    for handler in after:
                         handler(topic, bar)
                     if queue:
                         drain()
@@ -170,7 +176,7 @@ class BacktestEngine:
             for i, t in enumerate(trader_ids)
         }
 
-    def _prime(self, bots: list[StrategyBot | AggregatorBot], per_symbol: dict[str, BarSeries]) -> None:
+    def _prime(self, bots: list[StrategyBot], per_symbol: dict[str, BarSeries]) -> None:
         for bot in bots:
             for symbol, part in per_symbol.items():
                 bot.prime(
@@ -184,6 +190,59 @@ class BacktestEngine:
                         "volume": part.volume,
                     },
                 )
+
+
+Completed = list[tuple[AggregatorBot, list[Bar]]]
+Dispatch = tuple[str, tuple[Any, ...], tuple[Any, ...]]
+
+
+def _aggregate(
+    aggregators: list[AggregatorBot],
+    chunk: MergedChunk,
+    bar_topics: dict[str, str],
+    handlers: dict[str, tuple[Any, ...]],
+) -> tuple[dict[str, Dispatch], list[Completed | None]]:
+    """Aggregate the chunk's bars at once. Return, per symbol, its bar topic and the handlers
+    to call before and after the point where the aggregators' handlers sit, and, per row, the
+    coarser bars that row's bar completes (published at that point).
+
+    So the bus sees the same events in the same order as when each bar goes through the
+    aggregators. An aggregator that cannot take the chunk (see
+    `AggregatorBot.aggregate_chunk`) keeps its handler, and so do the ones after it.
+    """
+    dispatch: dict[str, Dispatch] = {s: (t, handlers[s], ()) for s, t in bar_topics.items()}
+    due: list[Completed | None] = [None] * len(chunk)
+    if not aggregators:
+        return dispatch, due
+    for s, part in chunk.per_symbol.items():
+        hs = handlers[s]
+        mine = [feed.handler_of(s) for feed in aggregators]
+        at = next((i for i, h in enumerate(hs) if h in mine), None)
+        if at is None:
+            continue
+        columns = {
+            "open_time": part.open_time, "open": part.open, "high": part.high,
+            "low": part.low, "close": part.close, "volume": part.volume,
+        }  # fmt: skip
+        taken = 0
+        for k, feed in enumerate(aggregators):
+            if at + k >= len(hs) or hs[at + k] != mine[k]:
+                break  # not next in the bus's order: leave it to the bus
+            completed = feed.aggregate_chunk(s, columns)
+            if completed is None:
+                break
+            taken += 1
+            if completed:
+                rows = chunk.merged_rows(s)
+                for i, bars in completed.items():
+                    entry = due[rows[i]]
+                    if entry is None:
+                        due[rows[i]] = [(feed, bars)]
+                    else:
+                        entry.append((feed, bars))
+        if taken:
+            dispatch[s] = (bar_topics[s], hs[:at], hs[at + taken :])
+    return dispatch, due
 
 
 def _symbols(bars: Sequence[BarSeries] | BarSource) -> list[str]:

@@ -13,7 +13,7 @@ Two kinds of input:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import msgspec
 import numpy as np
@@ -50,9 +50,16 @@ class MergedChunk(msgspec.Struct):
     close: list[float]
     volume: list[float]
     last_of_time: list[bool]  # True on the last bar of each close time
+    inverse: Any = None  # merged row of each bar, with the symbols' rows laid end to end
+    offsets: dict[str, int] = msgspec.field(default_factory=dict)  # each symbol's first there
 
     def __len__(self) -> int:
         return len(self.symbol)
+
+    def merged_rows(self, symbol: str) -> list[int]:
+        """The row in this chunk of each of `symbol`'s bars (`per_symbol[symbol]`), in order."""
+        start = self.offsets[symbol]
+        return self.inverse[start : start + len(self.per_symbol[symbol])].tolist()  # type: ignore[no-any-return]
 
 
 def merged_chunks(
@@ -106,6 +113,12 @@ def merge_window(window: dict[str, BarSeries], order: Sequence[str]) -> MergedCh
         return np.concatenate([getattr(p, name) for _, p in parts])[idx].tolist()  # type: ignore[no-any-return]
 
     names = list(order)
+    inverse = np.empty_like(idx)
+    inverse[idx] = np.arange(len(idx))
+    offsets, start = {}, 0
+    for s, p in parts:
+        offsets[s] = start
+        start += len(p)
     return MergedChunk(
         per_symbol=dict(parts),
         symbol=[names[k] for k in sym_idx[idx].tolist()],
@@ -117,4 +130,6 @@ def merge_window(window: dict[str, BarSeries], order: Sequence[str]) -> MergedCh
         close=col("close"),
         volume=col("volume"),
         last_of_time=last.tolist(),
+        inverse=inverse,
+        offsets=offsets,
     )

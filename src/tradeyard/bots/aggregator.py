@@ -402,15 +402,9 @@ def _check_names(name: str, values: Sequence[str], where: str) -> None:
 
 
 class _SymbolAggregation:
-    """One symbol's aggregators, shortest target first; its `on_message` is the bus handler.
+    """One symbol's aggregators, shortest target first; its `on_message` is the bus handler."""
 
-    Primed (backtests): the aggregators have already consumed the chunk with `update_many`, and
-    the bars each source bar completes wait in `due`, keyed by the source bar's index in the
-    chunk; `on_message` then only counts bars and emits the due ones. Same bars, same order,
-    same moment as streaming, for a fraction of the per-bar cost.
-    """
-
-    __slots__ = ("aggs", "ctx", "cursor", "due", "next_due", "open_times", "symbol", "venue")
+    __slots__ = ("aggs", "ctx", "symbol", "venue")
 
     def __init__(
         self, ctx: BotContext, aggs: tuple[BarAggregator, ...], venue: str, symbol: str
@@ -419,24 +413,9 @@ class _SymbolAggregation:
         self.aggs = aggs
         self.venue = venue
         self.symbol = symbol
-        self.open_times: list[int] | None = None
-        self.due: dict[int, list[Bar]] = {}
-        self.next_due: list[int] = []
-        self.cursor = 0
 
     def on_message(self, topic: str, bar: Bar) -> None:
         self.ctx.now = bar.close_time
-        if self.open_times is not None:
-            i = self.cursor
-            self.cursor = i + 1
-            if i == 0 and self.open_times[0] != bar.open_time:
-                self._mismatch(bar)
-            if self.next_due and self.next_due[-1] == i:
-                self.next_due.pop()
-                emit = self.ctx.emit
-                for b in self.due.pop(i):
-                    emit(b)
-            return
         out: list[Bar] | None = None
         for agg in self.aggs:
             done = agg.update(bar)
@@ -452,43 +431,29 @@ class _SymbolAggregation:
         for b in out:
             emit(b)
 
-    def prime(self, columns: Mapping[str, np.ndarray]) -> None:
-        """Aggregate the next chunk of source bars at once (see the class docstring)."""
+    def aggregate_chunk(self, columns: Mapping[str, np.ndarray]) -> dict[int, list[Bar]] | None:
+        """Consume a chunk of source bars at once; return the bars each one completes, by the
+        source bar's index in the chunk, in the order `on_message` would emit them.
+
+        None (nothing consumed) when the chunk is not a plain run of new bars, or when an
+        in-progress bar is pending: then the chunk goes through `on_message` bar by bar.
+        """
+        if any(agg._live is not None for agg in self.aggs):
+            return None
         cols = [np.asarray(columns[f]) for f in ("open_time", "open", "high", "low", "close")]
         vol = np.asarray(columns["volume"], dtype=np.float64)
-        if any(agg._live is not None for agg in self.aggs):
-            return  # an in-progress bar is pending (live only): stay on the streaming path
         due: dict[int, list[Bar]] = {}
-        done: list[BarAggregator] = []
-        for agg in self.aggs:
+        for k, agg in enumerate(self.aggs):
             out = agg.update_many(self.venue, self.symbol, *cols, vol)
             if out is None:
-                if done:  # cannot happen (same chunk for every target), but never half-prime
+                if k:  # every target saw the same bars, so all accept a chunk or none does
                     raise StrategyError(f"aggregator {self.symbol}: chunk accepted by some targets")
-                return
-            done.append(agg)
+                return None
             for i, b in out:
                 due.setdefault(i, []).append(b)
         for bars in due.values():
             _in_time_order(bars)
-        self.due = due
-        self.next_due = sorted(due, reverse=True)
-        self.open_times = cols[0].tolist()
-        self.cursor = 0
-
-    def unprime(self) -> None:
-        if self.open_times is not None and self.cursor != len(self.open_times):
-            raise StrategyError(
-                f"aggregator {self.symbol} was primed with {len(self.open_times)} bars but "
-                f"received {self.cursor}; prime() must be given exactly the bars that follow"
-            )
-        self.open_times = None
-
-    def _mismatch(self, bar: Bar) -> None:
-        raise StrategyError(
-            f"aggregator {self.symbol}: bar open_time={bar.open_time} does not match the primed "
-            "chunk; prime() must be given exactly the bars that follow"
-        )
+        return due
 
 
 def _in_time_order(out: list[Bar]) -> None:
@@ -553,17 +518,30 @@ class AggregatorBot(Bot):
         if runner is not None and bar.interval == self.source_interval and bar.venue == self.venue:
             runner.on_message(self._topics[bar.symbol], bar)
 
-    def prime(self, symbol: str, columns: Mapping[str, np.ndarray]) -> None:
-        """Aggregate `symbol`'s next chunk of source bars at once (backtests; see
-        `_SymbolAggregation`). `columns` holds open_time, open, high, low, close, volume."""
-        runner = self._runners.get(symbol)
-        if runner is not None:
-            runner.prime(columns)
+    def aggregate_chunk(
+        self, symbol: str, columns: Mapping[str, np.ndarray]
+    ) -> dict[int, list[Bar]] | None:
+        """Backtests: build `symbol`'s coarser bars over a whole chunk of its source bars.
 
-    def unprime(self) -> None:
-        """Back to bar-by-bar updates; checks every primed bar was delivered."""
-        for runner in self._runners.values():
-            runner.unprime()
+        Returns the bars each source bar completes, keyed by its index in the chunk, for the
+        caller to `emit_due` right where this bot's handler would have run for that bar (so the
+        bus sees the same events in the same order as streaming); the chunk's bars must then not
+        also reach the handler. None when the chunk must go through the handler bar by bar.
+        `columns` holds open_time, open, high, low, close and volume.
+        """
+        runner = self._runners.get(symbol)
+        return None if runner is None else runner.aggregate_chunk(columns)
+
+    def handler_of(self, symbol: str) -> Callable[[str, Event], None] | None:
+        """The bus handler bound to `symbol`'s source topic (see `handlers`)."""
+        runner = self._runners.get(symbol)
+        return None if runner is None else runner.on_message  # type: ignore[return-value]
+
+    def emit_due(self, now: int, bars: list[Bar]) -> None:
+        """Publish bars from `aggregate_chunk`, at the source bar's close time `now`."""
+        self.ctx.now = now
+        for b in bars:
+            self.ctx.emit(b)
 
     def aggregator(self, symbol: str, target: str) -> BarAggregator:
         """The aggregator of one symbol and target (e.g. for its `partial()`)."""

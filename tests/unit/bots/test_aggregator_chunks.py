@@ -16,7 +16,6 @@ import pytest
 from tradeyard.bots import BotContext
 from tradeyard.bots.aggregator import AggregatorBot, BarAggregator
 from tradeyard.bus import InProcessBus
-from tradeyard.errors import StrategyError
 from tradeyard.events import Bar, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 
@@ -95,51 +94,49 @@ def test_update_many_when_chunk_not_newer_or_unsorted_returns_none_and_changes_n
     assert agg.partial() == before
 
 
-def test_aggregator_bot_when_primed_emits_the_same_bars_at_the_same_moments(
+def test_aggregator_bot_when_chunk_aggregated_emits_the_same_bars_after_the_same_source_bars(
     series: BarSeries,
 ) -> None:
     cols = _with_gaps(series, 3)
     rows = list(zip(*(cols[f].tolist() for f in FIELDS), strict=True))
 
-    def run(prime: bool) -> list[tuple[int, str, int]]:
+    def wire() -> tuple[InProcessBus, AggregatorBot, list[tuple[int, str, int]], list[int]]:
         bus = InProcessBus()
         ctx = BotContext("agg", lambda e: bus.publish(topics.topic_for(e), e))
         bot = AggregatorBot(ctx, VENUE, ["ETHUSDT"], "1m", ["5m", "1h", "1d"])
         for pattern, handler in bot.handlers():
             bus.subscribe(pattern, handler)
         seen: list[tuple[int, str, int]] = []
-        position = [0]
-        bus.subscribe("md.>", lambda t, e: seen.append((position[0], e.interval, e.open_time))
-                      if e.interval != "1m" else None)  # type: ignore[union-attr]  # fmt: skip
-        for a in range(0, len(rows), 5_000):
-            if prime:
-                bot.prime("ETHUSDT", {f: cols[f][a : a + 5_000] for f in FIELDS})
-            for i, (t, o, h, lo, c, v) in enumerate(rows[a : a + 5_000], start=a):
-                position[0] = i
-                bus.publish(topics.bar(VENUE, "ETHUSDT", "1m"),
-                            Bar(VENUE, "ETHUSDT", "1m", t, t + 59_999, o, h, lo, c, v))  # fmt: skip
-            bot.unprime()
-        return seen
+        at = [0]
+        bus.subscribe("md.*.*.bar_5m", lambda t, e: seen.append((at[0], e.interval, e.open_time)))  # type: ignore[attr-defined]
+        bus.subscribe("md.*.*.bar_1h", lambda t, e: seen.append((at[0], e.interval, e.open_time)))  # type: ignore[attr-defined]
+        bus.subscribe("md.*.*.bar_1d", lambda t, e: seen.append((at[0], e.interval, e.open_time)))  # type: ignore[attr-defined]
+        return bus, bot, seen, at
 
-    streamed = run(prime=False)
+    bus, _, streamed, at = wire()
+    for i, (t, o, h, lo, c, v) in enumerate(rows):
+        at[0] = i
+        bus.publish(topics.bar(VENUE, "ETHUSDT", "1m"),
+                    Bar(VENUE, "ETHUSDT", "1m", t, t + 59_999, o, h, lo, c, v))  # fmt: skip
+
+    _, bot, chunked, at = wire()
+    for a in range(0, len(rows), 5_000):
+        due = bot.aggregate_chunk("ETHUSDT", {f: cols[f][a : a + 5_000] for f in FIELDS})
+        assert due is not None
+        for i, bars in sorted(due.items()):
+            at[0] = a + i
+            bot.emit_due(rows[a + i][0] + 59_999, bars)
     assert len(streamed) > 100
-    assert run(prime=True) == streamed
+    assert chunked == streamed
 
 
-def test_aggregator_bot_when_primed_chunk_not_delivered_whole_raises_strategy_error(
+def test_aggregator_bot_when_source_bar_in_progress_leaves_the_chunk_to_the_handler(
     series: BarSeries,
 ) -> None:
     bus = InProcessBus()
     ctx = BotContext("agg", lambda e: bus.publish(topics.topic_for(e), e))
     bot = AggregatorBot(ctx, VENUE, ["ETHUSDT"], "1m", ["5m"])
-    for pattern, handler in bot.handlers():
-        bus.subscribe(pattern, handler)
-    bot.prime("ETHUSDT", {f: getattr(series, f)[:10] for f in FIELDS})
-    t = int(series.open_time[1])  # not the primed chunk's first bar
-    with pytest.raises(StrategyError, match="does not match the primed chunk"):
-        bus.publish(topics.bar(VENUE, "ETHUSDT", "1m"),
-                    Bar(VENUE, "ETHUSDT", "1m", t, t + 59_999, 1.0, 1.0, 1.0, 1.0, 1.0))  # fmt: skip
-    bot2 = AggregatorBot(ctx, VENUE, ["ETHUSDT"], "1m", ["5m"])
-    bot2.prime("ETHUSDT", {f: getattr(series, f)[:10] for f in FIELDS})
-    with pytest.raises(StrategyError, match="primed with 10 bars but received 0"):
-        bot2.unprime()
+    t = int(series.open_time[0])
+    bot.on_bar(Bar(VENUE, "ETHUSDT", "1m", t, t + 59_999, 1.0, 1.0, 1.0, 1.0, 1.0, False))
+    assert bot.aggregate_chunk("ETHUSDT", {f: getattr(series, f)[:10] for f in FIELDS}) is None
+    assert bot.aggregate_chunk("XRPUSDT", {f: getattr(series, f)[:10] for f in FIELDS}) is None
