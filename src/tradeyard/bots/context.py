@@ -30,6 +30,12 @@ class BotContext:
         """Send an event out; the runtime puts it on the bus under its topic."""
         self._emit(event)
 
+    def resume_after(self, last_seq: int) -> None:
+        """Continue ids after `last_seq` (a restart: the order store's last id of this bot), so
+        a restarted bot never reuses a client_order_id the venue has already seen."""
+        if last_seq > self._seq:
+            self._seq = last_seq
+
     def next_id(self) -> str:
         """A deterministic id: bot id + sequence (used as client_order_id, <= 36 chars)."""
         self._seq += 1

@@ -1,7 +1,12 @@
-"""The shape of a `tradeyard run` config: venues (live or paper), strategies, traders, shutdown.
+"""The shape of a `tradeyard run` config: venues (live or paper), strategies, traders, shutdown,
+and the order store.
 
 ```toml
 secrets_file = "~/.tradeyard/binance.env"   # optional: KEY=VALUE lines read at start
+
+[store]                                     # optional: where orders and fills are kept
+url = "sqlite:///tradeyard.db"              # default: tradeyard.db next to this file;
+                                            # or postgresql+psycopg://user:pass@host/db
 
 [shutdown]
 cancel_open_orders = true
@@ -56,12 +61,14 @@ from tradeyard.config import StrategyConfig, TraderConfig, build_params
 from tradeyard.config.load import _explain
 from tradeyard.errors import ConfigError
 from tradeyard.marketdata import INTERVAL_MS
+from tradeyard.store import default_url, normalize_url
 
 __all__ = [
     "RunConfig",
     "RunStrategyConfig",
     "RunTraderConfig",
     "ShutdownConfig",
+    "StoreConfig",
     "VenueEntry",
     "load_run_config",
     "parse_run_config",
@@ -119,11 +126,21 @@ class ShutdownConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """How long shutdown waits for cancels and flattening fills before reporting what is left."""
 
 
+class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The order store live venues write every order intent, state and fill to (and reconcile
+    from after a restart)."""
+
+    url: str = ""
+    """A database URL: sqlite:///path (relative to the config's folder) or
+    postgresql+psycopg://...; empty → sqlite file `tradeyard.db` next to the config."""
+
+
 class RunConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     venues: list[VenueEntry]
     strategies: list[RunStrategyConfig]
     traders: list[RunTraderConfig] = msgspec.field(default_factory=list)
     shutdown: ShutdownConfig = msgspec.field(default_factory=ShutdownConfig)
+    store: StoreConfig = msgspec.field(default_factory=StoreConfig)
     secrets_file: str = ""
     seed: int = 0
 
@@ -158,8 +175,17 @@ def load_run_config(
             )
         for key, value in read_secrets_file(secrets).items():
             env.setdefault(key, value)  # the process environment wins
+    cfg = _with_store_url(cfg, p.parent)
     validate_run_config(cfg, env)
     return cfg, env
+
+
+def _with_store_url(cfg: RunConfig, config_dir: Path) -> RunConfig:
+    """The store URL made concrete: empty → tradeyard.db next to the config; a relative SQLite
+    path is relative to the config's folder (not to wherever the node was started)."""
+    url = cfg.store.url.strip()
+    url = normalize_url(url, config_dir) if url else default_url(config_dir)
+    return msgspec.structs.replace(cfg, store=StoreConfig(url=url))
 
 
 def parse_run_config(text: bytes | str, source: str = "config") -> RunConfig:
@@ -224,6 +250,8 @@ def _with_defaults(cfg: RunConfig) -> RunConfig:
 # -- validation -----------------------------------------------------------------------------------
 def validate_run_config(cfg: RunConfig, env: Mapping[str, str]) -> RunConfig:
     """Cross-section checks: names, references, symbols, intervals, credentials present."""
+    if cfg.store.url.strip():
+        normalize_url(cfg.store.url.strip())  # a ConfigError at store.url naming the forms
     if not cfg.venues:
         raise ConfigError("at least one [[venues]] entry is needed", where="venues")
     names: dict[str, int] = {}

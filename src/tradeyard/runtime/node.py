@@ -11,7 +11,14 @@ Start-up: instrument filters and the wallet are read over REST (the wallet reach
 a BalanceUpdate; it is re-read after fills), then each adapter starts: its user stream, then its
 warm-up bars, which go through the bots like any bars with the traders *paused*, so history
 builds indicators but sends no orders; then live bars, traders on. Positions already open on the
-exchange at start are logged, not adopted (no reconcile yet).
+exchange at start are logged, not adopted.
+
+The order store (`[store]`, default a SQLite file next to the config) is opened when there is a
+live venue: each live adapter writes an order's intent before sending it, records every update
+and fill, and when it starts reconciles the store's unfinished orders with the exchange (before
+it takes commands), publishing what happened while the node was down on `exec.<trader>`. A
+trader on a live venue continues its order sequence from the store, so its client order ids are
+never reused across restarts. The store is closed last on shutdown.
 
 Shutdown (`request_stop`, SIGINT/SIGTERM through the CLI, or `--for`): strategies pause, traders
 pause; open orders are cancelled (`cancel_open_orders`); positions are kept or flattened with
@@ -51,6 +58,7 @@ from tradeyard.events import (
 from tradeyard.events.topics import topic_for
 from tradeyard.runtime.config import RunConfig
 from tradeyard.runtime.live_venue import LiveVenue, build_live_venue
+from tradeyard.store import OrderStore, open_store
 from tradeyard.strategies import get as get_strategy
 from tradeyard.venues.sim import SimVenue, SimVenueConfig
 from tradeyard.venues.sim.config import default_instrument
@@ -111,6 +119,7 @@ class Node:
         self.strategies: list[StrategyBot] = []
         self.aggregators: list[AggregatorBot] = []
         self.traders: dict[str, Trader] = {}
+        self.store: OrderStore | None = None
         self.errors: list[str] = []
         self.started = asyncio.Event()
         self._stop = asyncio.Event()
@@ -149,9 +158,11 @@ class Node:
     async def build(self) -> None:
         """Create venues, load instrument filters, create and subscribe the bots."""
         cfg = self.cfg
+        if any(v.kind != "paper" for v in cfg.venues) and self.store is None:
+            self.store = open_store(cfg.store.url)
         for v in cfg.venues:
             if v.kind != "paper":
-                self.live[v.name] = build_live_venue(self.bus, v, self.env)
+                self.live[v.name] = build_live_venue(self.bus, v, self.env, self.store)
         instruments: dict[str, dict[str, InstrumentSpec]] = {}
         for name, lv in self.live.items():
             async with _reaching(lv):
@@ -221,6 +232,8 @@ class Node:
                 taker_fee=taker, bar_interval=data.interval,
             )  # fmt: skip
             trader.paused = True  # until the warm-up bars are through
+            if self.store is not None and t.venue in self.live:
+                trader.ctx.resume_after(self.store.last_sequence(t.id))
             self._subscribe(trader)
             self.bus.subscribe(topics.execution(t.id), self._on_exec)
             self.traders[t.id] = trader
@@ -391,6 +404,8 @@ class Node:
                 await lv.close()
             except Exception as e:
                 log.warning("%s: close failed: %s", name, e)
+        if self.store is not None:
+            self.store.close()
         self.bus.close()
 
     # -- status ------------------------------------------------------------------------------

@@ -38,7 +38,19 @@ class BinanceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     warmup_bars: Annotated[int, msgspec.Meta(ge=0, le=1500)] = 200
     """Closed bars fetched over REST per symbol at start (Binance serves at most 1500)."""
     reconnect_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
-    """Pause before a dropped websocket is watched again."""
+    """Base pause before a dropped websocket is watched again: the n-th pause in a row is drawn
+    from [0, min(reconnect_max_delay_s, reconnect_delay_s * 2**n)] (full jitter)."""
+    reconnect_max_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
+    """Largest pause between two reconnect attempts."""
+    stale_after_s: Annotated[float, msgspec.Meta(gt=0.0)] = 30.0
+    """A symbol's kline stream that sent nothing for this long is treated as dead (stale-stream
+    watchdog): the feed closes its websocket, reconnects and backfills the missed bars over REST.
+    Binance pushes a kline update every 250 ms while trades happen, and at least at each close."""
+    rest_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    """Tries in all of a REST request refused for rate limits (429 / 418 / 10006) before the error
+    reaches the caller; each wait is the venue's Retry-After, else a jittered backoff."""
+    rest_max_wait_s: Annotated[float, msgspec.Meta(ge=0.0)] = 300.0
+    """A Retry-After longer than this (a long IP ban) is not waited out inside a request."""
     rate_limit: bool = True
     """ccxt's client-side throttle (tests against the fake turn it off)."""
 

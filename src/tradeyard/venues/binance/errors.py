@@ -3,11 +3,18 @@
 The tree (from `tradeyard.errors`), and what the adapter does at each level::
 
     VenueError                 not retryable: auth (-2014, -2015), bad signature (-1022)
-    ├── VenueUnavailable       retryable: network, 5xx, -1000, clock skew (-1021)
+    ├── VenueUnavailable       retryable: network, 5xx, -1000, clock skew (-1021), listen key
+    │   │                      gone (-1125)
     │   └── RateLimited        retryable after `retry_after`: HTTP 429 / 418, -1003
     └── OrderRejected          dropped and reported on an OrderUpdate(status="rejected")
         ├── InsufficientMargin -2019
-        └── InvalidOrder       -1111 precision, -4164 min notional, -2011 unknown order, …
+        └── InvalidOrder       -1111 / -4014 / -4023 precision, -4164 min notional, -2011 unknown
+                               order, -4116 duplicate client order id, …
+
+`REASONS` gives the most common codes a one-word cause (`common.errors.REASONS`), which starts
+the rejected OrderUpdate's `reason`: "precision: binance -1111 Precision is over …". The REST
+client itself already waited out rate limits and resynced the clock once
+(`common.rest_retry`) before any of these reaches the adapter.
 
 Every mapped error keeps the venue's raw `code` (int or None) and `venue_message`, and says
 whether a retry can help (`retryable`). The code wins over ccxt's class: against a local fake
@@ -31,7 +38,15 @@ from tradeyard.errors import (
 from tradeyard.venues.common import errors as _common
 from tradeyard.venues.common.errors import CodeEntry, CodeTable, is_retryable
 
-__all__ = ["CODES", "TABLE", "from_ccxt", "from_code", "is_retryable", "rejection_reason"]
+__all__ = [
+    "CODES",
+    "REASONS",
+    "TABLE",
+    "from_ccxt",
+    "from_code",
+    "is_retryable",
+    "rejection_reason",
+]
 
 _INVALID = (-1102, -1106, -1111, -1115, -1116, -1117, -1121, -1130, -2011, -2013, -2021,
             -2022, -2027, -4001, -4003, -4004, -4005, -4014, -4015, -4023, -4116, -4164,
@@ -41,6 +56,7 @@ CODES: dict[int, CodeEntry] = {
     -1000: (VenueUnavailable, True, "unknown error at the venue; retry later"),
     -1003: (RateLimited, True, "request weight limit hit; back off until the window resets"),
     -1021: (VenueUnavailable, True, "local clock off the venue's; resync time and retry"),
+    -1125: (VenueUnavailable, True, "listen key expired or unknown; a new one is requested"),
     -1022: (VenueError, False, "signature invalid; check the API secret variable"),
     -2014: (VenueError, False, "API key format invalid; check the API key variable"),
     -2015: (VenueError, False, "API key, IP or permission refused; check the key's settings"),
@@ -48,10 +64,20 @@ CODES: dict[int, CodeEntry] = {
     -2019: (InsufficientMargin, False, "not enough free margin; reduce size or add margin"),
     **{code: (InvalidOrder, False, "fix the order's parameters") for code in _INVALID},
 }
+REASONS: dict[int, str] = {
+    -1003: "rate_limited", -1021: "timestamp_drift", -1022: "bad_signature",
+    -2014: "invalid_api_key", -2015: "invalid_api_key", -2019: "insufficient_margin",
+    -1111: "precision", -4014: "precision", -4023: "precision", -4164: "min_notional",
+    -4004: "min_quantity", -2011: "unknown_order", -2013: "unknown_order",
+    -4116: "duplicate_order_id",
+}  # fmt: skip
+"""code → the cause in a word (keys of `venues.common.errors.REASONS`)."""
 _CODE_IN_TEXT = re.compile(r'"code"\s*:\s*(-?\d+)(?:\s*,\s*"msg"\s*:\s*"([^"]*)")?')
 
 
-TABLE = CodeTable("binance", CODES, _CODE_IN_TEXT, message_of=lambda text, _found: _message(text))
+TABLE = CodeTable(
+    "binance", CODES, _CODE_IN_TEXT, message_of=lambda text, _found: _message(text), reasons=REASONS
+)
 
 
 def from_code(

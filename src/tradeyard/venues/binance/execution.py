@@ -12,6 +12,7 @@ Which trader owns an order comes from its client order id, `<trader>-<seq>` (see
 the right `exec.<trader>`. Binance allows 36 characters of `[.A-Z:/a-z0-9_-]` in that id.
 Order updates are deduplicated by (client_order_id, status, filled qty), fills by trade id: the
 REST answer and the user stream both report a new order. ccxt keeps the listen key alive.
+After a restart an order is found by `origClientOrderId` (`find_order`, for reconcile).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import ccxt
 import ccxt.pro as ccxt_pro
 
 from tradeyard.errors import VenueError
@@ -29,6 +31,7 @@ from tradeyard.venues.binance.parse import fill_from_trade, order_update_from_or
 from tradeyard.venues.binance.urls import VenueUrls, apply_to_ccxt
 from tradeyard.venues.common.credentials import Credentials
 from tradeyard.venues.common.execution import CcxtExecution
+from tradeyard.venues.common.symbols import to_ccxt
 
 __all__ = ["BinanceExecution", "make_trading_client"]
 
@@ -66,9 +69,18 @@ class BinanceExecution(CcxtExecution):
     def cancel_params(self, client_order_id: str) -> dict[str, Any]:
         return {"origClientOrderId": client_order_id}
 
+    async def find_order(self, symbol: str, client_order_id: str) -> Mapping[str, Any] | None:
+        """GET /fapi/v1/order by `origClientOrderId` (-2013 "Order does not exist" → None)."""
+        try:
+            return await self._client.fetch_order(
+                None, to_ccxt(symbol), {"origClientOrderId": client_order_id}
+            )
+        except ccxt.OrderNotFound:
+            return None
+
     def on_cancelled(self, cmd: CancelOrder, order: Any) -> None:
         """Binance answers a cancel with the order: publish it (the stream's copy is deduped)."""
-        self._publish_update(order_update_from_order(order, self._venue, cmd.symbol, cmd.trader))
+        self.report_update(order_update_from_order(order, self._venue, cmd.symbol, cmd.trader))
 
     def trade_client_order_id(self, trade: Mapping[str, Any]) -> str:
         info = trade.get("info") or {}

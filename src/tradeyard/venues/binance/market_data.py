@@ -2,7 +2,8 @@
 
 The feed itself is `venues.common.market_data.BarFeed`; what is Binance's is the ccxt pro class,
 the raw kline frame decoder (Binance's "closed" flag `x`, which `watch_ohlcv` drops) and the most
-rows one REST history call returns.
+rows one REST history call returns. Its REST calls (warm-up, backfill) wait out rate limits
+(`common.rest_retry`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from typing import Any
 import ccxt.pro as ccxt_pro
 
 from tradeyard.venues.binance.config import BinanceConfig
+from tradeyard.venues.binance.errors import TABLE
 from tradeyard.venues.binance.schemas import Kline, decode_kline
 from tradeyard.venues.binance.urls import VenueUrls, apply_to_ccxt
 from tradeyard.venues.common.market_data import BarFeed, KlineSinkMixin
+from tradeyard.venues.common.rest_retry import RestRetryMixin, RetryPolicy
 
-__all__ = ["BinanceMarketData", "make_market_client"]
+__all__ = ["BinanceMarketData", "make_market_client", "retry_policy"]
 
 REST_LIMIT = 1500
 
 
-class _KlineClient(KlineSinkMixin, ccxt_pro.binanceusdm):  # type: ignore[misc]
+class _KlineClient(KlineSinkMixin, RestRetryMixin, ccxt_pro.binanceusdm):  # type: ignore[misc]
     """ccxt pro binanceusdm that also passes each raw kline frame to `kline_sink`."""
 
     @staticmethod
@@ -37,7 +40,14 @@ def make_market_client(config: BinanceConfig, urls: VenueUrls) -> Any:
         {"enableRateLimit": config.rate_limit, "options": {"fetchCurrencies": False}}
     )
     apply_to_ccxt(client, urls)
+    client.rest_retry = retry_policy(config)
+    client.error_table = TABLE
     return client
+
+
+def retry_policy(config: BinanceConfig) -> RetryPolicy:
+    """The REST retry settings of `config`."""
+    return RetryPolicy(max_attempts=config.rest_max_attempts, max_wait_s=config.rest_max_wait_s)
 
 
 class BinanceMarketData(BarFeed):

@@ -12,6 +12,9 @@ The tree (from `tradeyard.errors`), and what the adapter does at each level::
         └── InvalidOrder       10001 parameters, 110001 unknown order, 110017 reduce-only,
                                110094 below minimum value, …
 
+`REASONS` (and `MESSAGE_REASONS` for the generic 10001) give the common causes a word, which
+starts the rejected OrderUpdate's `reason`: "min_notional: bybit 110094 Order does not meet …".
+
 Every mapped error keeps Bybit's raw `code` (int or None) and `venue_message`, and says whether
 a retry can help (`retryable`). The code wins over ccxt's class: ccxt raises
 `<Class>('bybit {"retCode":…,"retMsg":…}')` and this module reads the code back from the text.
@@ -33,7 +36,16 @@ from tradeyard.errors import (
 from tradeyard.venues.common import errors as _common
 from tradeyard.venues.common.errors import CodeEntry, CodeTable, is_retryable
 
-__all__ = ["CODES", "TABLE", "from_ccxt", "from_code", "is_retryable", "rejection_reason"]
+__all__ = [
+    "CODES",
+    "MESSAGE_REASONS",
+    "REASONS",
+    "TABLE",
+    "from_ccxt",
+    "from_code",
+    "is_retryable",
+    "rejection_reason",
+]
 
 _INVALID = (10001, 10029, 110001, 110003, 110008, 110017, 110020, 110072, 110094, 170136)
 _MARGIN = (110004, 110007, 110012)
@@ -49,10 +61,31 @@ CODES: dict[int, CodeEntry] = {
     **{code: (InsufficientMargin, False, _MARGIN_FIX) for code in _MARGIN},
     **{code: (InvalidOrder, False, "fix the order's parameters") for code in _INVALID},
 }
+REASONS: dict[int, str] = {
+    10002: "timestamp_drift", 10003: "invalid_api_key", 10004: "bad_signature",
+    10005: "permission_denied", 10006: "rate_limited", 110004: "insufficient_margin",
+    110007: "insufficient_margin", 110012: "insufficient_margin", 110001: "unknown_order",
+    110094: "min_notional", 170136: "min_quantity", 110072: "duplicate_order_id",
+}  # fmt: skip
+"""retCode → the cause in a word (keys of `venues.common.errors.REASONS`)."""
+MESSAGE_REASONS: tuple[tuple[str, str], ...] = (
+    ("precision", "precision"), ("decimal", "precision"), ("tick size", "precision"),
+    ("step size", "precision"), ("qty invalid", "precision"), ("price invalid", "precision"),
+    ("min notional", "min_notional"), ("min qty", "min_quantity"),
+)  # fmt: skip
+"""Substrings of a generic code's retMsg (10001 "Request parameter error" and its variants) →
+the cause, first match wins."""
 _CODE_IN_TEXT = re.compile(r'"retCode"\s*:\s*(-?\d+)(?:\s*,\s*"retMsg"\s*:\s*"([^"]*)")?')
 
 
-TABLE = CodeTable("bybit", CODES, _CODE_IN_TEXT, unavailable=(ccxt.InvalidNonce,))
+TABLE = CodeTable(
+    "bybit",
+    CODES,
+    _CODE_IN_TEXT,
+    unavailable=(ccxt.InvalidNonce,),
+    reasons=REASONS,
+    message_reasons=MESSAGE_REASONS,
+)
 
 
 def from_code(

@@ -11,7 +11,8 @@ Which trader owns an order comes from its client order id (`orderLinkId`, ≤ 36
 `<trader>-<seq>` (see `parse.trader_from_client_order_id`), so updates of orders placed before a
 restart still reach the right `exec.<trader>`. Bybit answers a create with the ids only: the
 first `new` update is built from the command unless the `order` topic was faster. Order updates
-are deduplicated by (client_order_id, status, filled qty), fills by execution id.
+are deduplicated by (client_order_id, status, filled qty), fills by execution id. After a
+restart an order is found by `orderLinkId` (`find_order`, for reconcile).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from tradeyard.venues.bybit.parse import accepted_update, fill_from_trade, trade
 from tradeyard.venues.bybit.urls import VenueUrls, apply_to_ccxt, ccxt_options
 from tradeyard.venues.common.credentials import Credentials
 from tradeyard.venues.common.execution import CcxtExecution
+from tradeyard.venues.common.symbols import to_ccxt
 
 __all__ = ["BybitExecution", "make_trading_client"]
 
@@ -74,6 +76,16 @@ class BybitExecution(CcxtExecution):
 
     def cancel_params(self, client_order_id: str) -> dict[str, Any]:
         return {"orderLinkId": client_order_id}
+
+    async def find_order(self, symbol: str, client_order_id: str) -> Mapping[str, Any] | None:
+        """GET /v5/order/realtime by `orderLinkId`: queried by id it also answers recently
+        finished orders (ccxt's fetch_order needs the exchange's order id, which an intent
+        written before a crash does not have)."""
+        orders = await self._client.fetch_open_orders(
+            to_ccxt(symbol), None, None, {"orderLinkId": client_order_id}
+        )
+        found = [o for o in orders if o.get("clientOrderId") == client_order_id]
+        return found[-1] if found else None
 
     def accepted_update(self, cmd: SubmitOrder, order: Mapping[str, Any]) -> OrderUpdate:
         venue_order_id = str(order.get("id") or "")

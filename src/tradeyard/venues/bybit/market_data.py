@@ -2,7 +2,8 @@
 
 The feed itself is `venues.common.market_data.BarFeed`; what is Bybit's is the ccxt pro class,
 the raw kline update decoder (Bybit's `confirm` flag, which `watch_ohlcv` drops) and the most
-rows one REST history call returns.
+rows one REST history call returns. Its REST calls (warm-up, backfill) wait out rate limits
+(`common.rest_retry`).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from typing import Any
 import ccxt.pro as ccxt_pro
 
 from tradeyard.venues.bybit.config import BybitConfig
+from tradeyard.venues.bybit.errors import TABLE
 from tradeyard.venues.bybit.schemas import Kline, decode_klines
 from tradeyard.venues.bybit.urls import VenueUrls, apply_to_ccxt, ccxt_options
 from tradeyard.venues.common.market_data import BarFeed, KlineSinkMixin
+from tradeyard.venues.common.rest_retry import RestRetryMixin, RetryPolicy
 
-__all__ = ["BybitMarketData", "make_market_client"]
+__all__ = ["BybitMarketData", "make_market_client", "retry_policy"]
 
 REST_LIMIT = 1000
 
 
-class _KlineClient(KlineSinkMixin, ccxt_pro.bybit):  # type: ignore[misc]
+class _KlineClient(KlineSinkMixin, RestRetryMixin, ccxt_pro.bybit):  # type: ignore[misc]
     """ccxt pro bybit that also passes each raw kline update to `kline_sink`."""
 
     @staticmethod
@@ -34,7 +37,14 @@ def make_market_client(config: BybitConfig, urls: VenueUrls) -> Any:
     """A key-less ccxt pro client for public market data, pointed at `urls`."""
     client = _KlineClient({"enableRateLimit": config.rate_limit, "options": ccxt_options()})
     apply_to_ccxt(client, urls)
+    client.rest_retry = retry_policy(config)
+    client.error_table = TABLE
     return client
+
+
+def retry_policy(config: BybitConfig) -> RetryPolicy:
+    """The REST retry settings of `config`."""
+    return RetryPolicy(max_attempts=config.rest_max_attempts, max_wait_s=config.rest_max_wait_s)
 
 
 class BybitMarketData(BarFeed):

@@ -9,9 +9,21 @@ order is published as `OrderUpdate(status="rejected")` whose `reason` names the 
 restart still reach the right `exec.<trader>`. Order updates are deduplicated by
 (client_order_id, status, filled qty), fills by trade id.
 
+With an order store (`store=`, or `attach_store` before `start`), the store is the source of
+truth (ARCHITECTURE.md, "Orders: never lost, never doubled"): each SubmitOrder is written as a
+"pending" intent *before* the REST request (an id the store already knows is never sent again),
+and every OrderUpdate and Fill is recorded; one is published only when the store moved forward,
+so each state change and each fill reaches the bus once, also across a restart. `start()` then
+reconciles the unfinished orders with the exchange (`venues.common.reconcile`) before it
+subscribes to commands. Without a store the adapter keeps its in-memory deduplication only.
+
+The public account reads (`fetch_balance`, `fetch_positions`, `fetch_open_orders`, `market`)
+answer in ccxt's unified structures, the shared format of `venues.common.parse`.
+
 A venue subclasses `CcxtExecution` and fills in the hooks: the order type and params of a
-command, the cancel params, the first update built from the create answer, how a trade names its
-client order id, the trade → Fill conversion and the error mapping.
+command, the cancel params, how to find an order by client order id, the first update built
+from the create answer, how a trade names its client order id, the trade → Fill conversion and
+the error mapping.
 """
 
 from __future__ import annotations
@@ -20,7 +32,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ccxt
 
@@ -28,16 +40,23 @@ from tradeyard.bus import Bus, Subscription
 from tradeyard.errors import VenueError
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
 from tradeyard.venues.common.parse import order_update_from_order, trader_from_client_order_id
+from tradeyard.venues.common.reconcile import reconcile, update_from_record
 from tradeyard.venues.common.symbols import to_ccxt, to_venue
+
+if TYPE_CHECKING:
+    from tradeyard.store import OrderStore
 
 __all__ = ["CcxtExecution", "ExecutionConfig"]
 
 log = logging.getLogger(__name__)
+_ASK_ATTEMPTS = 4
+"""How often an unanswered order is asked about before it is treated as rejected."""
 
 
 class ExecutionConfig(Protocol):
     venue: str
     reconnect_delay_s: float
+    symbols: list[str]
 
 
 class CcxtExecution:
@@ -49,11 +68,15 @@ class CcxtExecution:
     """True when the create answer is poorer than the order stream's update (Bybit): the update
     built from it is not published once the stream reported the order."""
 
-    def __init__(self, bus: Bus, client: Any, config: ExecutionConfig) -> None:
+    def __init__(
+        self, bus: Bus, client: Any, config: ExecutionConfig, store: OrderStore | None = None
+    ) -> None:
         self._bus = bus
         self._client = client
         self._venue = config.venue
         self._delay = config.reconnect_delay_s
+        self._symbols = list(config.symbols)
+        self._store = store
         self._owner: dict[str, str] = {}
         self._seen_updates: set[tuple[str, str, float]] = set()
         self._updated: set[str] = set()
@@ -80,6 +103,11 @@ class CcxtExecution:
             order, self._venue, cmd.symbol, cmd.trader, self._client.milliseconds()
         )
 
+    async def find_order(self, symbol: str, client_order_id: str) -> Mapping[str, Any] | None:
+        """The exchange's ccxt order with this client order id (also when finished), or None
+        when the exchange never saw it."""
+        raise NotImplementedError
+
     def on_cancelled(self, cmd: CancelOrder, order: Any) -> None:
         """Called with the cancel answer; the `canceled` update normally comes on the stream."""
 
@@ -98,13 +126,31 @@ class CcxtExecution:
         raise NotImplementedError
 
     # -- lifecycle ----------------------------------------------------------------------------
+    @property
+    def venue(self) -> str:
+        return self._venue
+
+    @property
+    def store(self) -> OrderStore | None:
+        return self._store
+
+    def attach_store(self, store: OrderStore | None) -> None:
+        """Use `store` as the source of truth for orders (before `start`)."""
+        if self._subscription is not None:
+            raise RuntimeError("attach the store before start(): reconcile runs at start")
+        self._store = store
+
     async def start(self) -> None:
+        """Private streams first (nothing is missed while reconciling), then reconcile the
+        store's unfinished orders, then take commands."""
         await self._client.load_markets()
         loop = asyncio.get_running_loop()
         self._tasks += [
             loop.create_task(self._watch_orders(), name=f"{self._venue}-watch-orders"),
             loop.create_task(self._watch_trades(), name=f"{self._venue}-watch-trades"),
         ]
+        if self._store is not None:
+            await reconcile(self, self._store, self._symbols)
         self._subscription = self._bus.subscribe(topics.command(self._venue), self._on_command)
 
     async def close(self) -> None:
@@ -138,8 +184,13 @@ class CcxtExecution:
         task.add_done_callback(self._inflight.discard)
 
     async def submit(self, cmd: SubmitOrder) -> OrderUpdate:
-        """Send one order; publish and return its first OrderUpdate (new, or rejected)."""
+        """Write the intent, send one order; publish and return its first OrderUpdate (new, or
+        rejected). A client order id the store already knows is not sent again."""
         self._owner[cmd.client_order_id] = cmd.trader
+        if self._store is not None:
+            refused = self._write_intent(cmd)
+            if refused is not None:
+                return refused
         order_type, params = self.order_params(cmd)
         try:
             order = await self._client.create_order(
@@ -148,6 +199,10 @@ class CcxtExecution:
         except ccxt.BaseError as e:
             where = f"{self._venue} {cmd.symbol}"
             err = self.from_ccxt(e, where=where, client_order_id=cmd.client_order_id)
+            if self._store is not None and _outcome_unknown(e):
+                found = await self._ask_after_unanswered(cmd, err)
+                if found is not None:
+                    return found
             log.warning("%s: order %s rejected: %s", where, cmd.client_order_id, err)
             update = OrderUpdate(
                 cmd.trader, self._venue, cmd.symbol, self._client.milliseconds(),
@@ -155,12 +210,61 @@ class CcxtExecution:
                 price=cmd.price, trigger_price=cmd.trigger_price, reduce_only=cmd.reduce_only,
                 reason=self.rejection_reason(err),
             )  # fmt: skip
-            self._publish_update(update)
+            self.report_update(update)
             return update
         update = self.accepted_update(cmd, order)
         if not (self.stream_first_wins and cmd.client_order_id in self._updated):
-            self._publish_update(update)
+            self.report_update(update)
         return update
+
+    async def _ask_after_unanswered(self, cmd: SubmitOrder, err: VenueError) -> OrderUpdate | None:
+        """The request failed in a way that does not say whether the exchange took the order (a
+        timeout, a dropped connection, a 5xx): ask it by client order id. Its state when found;
+        None (treat as rejected) when not found or the question fails too. A rejection inferred
+        here still yields in the store if the exchange reports the order later."""
+        log.warning("%s: order %s unanswered (%s); asking the exchange", self._venue,
+                    cmd.client_order_id, err)  # fmt: skip
+        order = None
+        for attempt in range(_ASK_ATTEMPTS):
+            try:
+                order = await self.find_order(cmd.symbol, cmd.client_order_id)
+                break
+            except ccxt.BaseError as e:
+                log.warning("%s: cannot ask about %s (%s)", self._venue, cmd.client_order_id, e)
+                if not _outcome_unknown(e) or attempt == _ASK_ATTEMPTS - 1:
+                    return None
+                await asyncio.sleep(max(self._delay, 0.05) * 2**attempt)
+        if order is None:
+            return None
+        update = self.order_update(order, cmd.symbol, cmd.trader)
+        self.report_update(update)
+        return update
+
+    def _write_intent(self, cmd: SubmitOrder) -> OrderUpdate | None:
+        """None when the intent is stored (send it); else the update to answer instead."""
+        assert self._store is not None
+        now = self._client.milliseconds()
+        try:
+            if self._store.record_intent(cmd, now):
+                return None
+            known = self._store.order(cmd.client_order_id)
+        except Exception as e:  # no durable intent: do not send
+            log.exception("%s: cannot write the intent of %s", self._venue, cmd.client_order_id)
+            update = OrderUpdate(
+                cmd.trader, self._venue, cmd.symbol, now, cmd.client_order_id, "rejected",
+                cmd.side, cmd.order_type, cmd.qty, price=cmd.price,
+                trigger_price=cmd.trigger_price, reduce_only=cmd.reduce_only,
+                reason=f"store_unavailable: {type(e).__name__}: {e}",
+            )  # fmt: skip
+            self._bus.publish(topics.execution(cmd.trader), update)
+            return update
+        log.error(
+            "%s: order %s is already in the store (status %s): a replayed or repeated command, "
+            "not sent again", self._venue, cmd.client_order_id, known.status if known else "?",
+        )  # fmt: skip
+        if known is None:  # pragma: no cover - deleted between the two statements
+            return None
+        return update_from_record(known, now)
 
     async def cancel(self, cmd: CancelOrder) -> None:
         """Cancel by client order id; the `canceled` update arrives on the order stream."""
@@ -191,7 +295,7 @@ class CcxtExecution:
                 if trader is not None:
                     symbol = to_venue(order["symbol"])
                     update = order_update_from_order(order, self._venue, symbol, trader)
-                    self._publish_update(update)
+                    self.report_update(update)
 
     async def _watch_trades(self) -> None:
         while True:
@@ -208,17 +312,88 @@ class CcxtExecution:
                 fill_id = str(trade.get("id") or "")
                 if trader is None or fill_id in self._seen_fills:
                     continue
-                self._seen_fills.add(fill_id)
-                fill = self.fill_from_trade(trade, to_venue(trade["symbol"]), trader, coid)
-                self._bus.publish(topics.execution(trader), fill)
+                self.report_fill(
+                    self.fill_from_trade(trade, to_venue(trade["symbol"]), trader, coid)
+                )
 
     def _trader(self, client_order_id: str) -> str | None:
         return self._owner.get(client_order_id) or trader_from_client_order_id(client_order_id)
 
-    def _publish_update(self, update: OrderUpdate) -> None:
+    # -- recording and publishing -------------------------------------------------------------
+    def report_update(self, update: OrderUpdate) -> bool:
+        """Record and publish an order's state once; False when it was no news."""
         key = (update.client_order_id, update.status, update.filled_qty)
         if key in self._seen_updates:
-            return
+            return False
         self._seen_updates.add(key)
+        self._owner.setdefault(update.client_order_id, update.trader)
+        if self._store is not None and not self._stored(
+            self._store.record_update, update, self._client.milliseconds()
+        ):
+            return False
         self._updated.add(update.client_order_id)
         self._bus.publish(topics.execution(update.trader), update)
+        return True
+
+    def report_fill(self, fill: Fill) -> bool:
+        """Record and publish a fill once (by trade id); False when it was known."""
+        if fill.fill_id and fill.fill_id in self._seen_fills:
+            return False
+        self._seen_fills.add(fill.fill_id)
+        if self._store is not None and not self._stored(self._store.record_fill, fill):
+            return False
+        self._bus.publish(topics.execution(fill.trader), fill)
+        return True
+
+    def _stored(self, write: Any, *args: Any) -> bool:
+        """Run a store write; a failing store is logged and does not silence the bus (the next
+        reconcile repairs the store from the exchange)."""
+        try:
+            return bool(write(*args))
+        except Exception:
+            log.exception("%s: order store write failed; publishing anyway", self._venue)
+            return True
+
+    # -- account reads (ccxt unified structures) ----------------------------------------------
+    def now_ms(self) -> int:
+        return int(self._client.milliseconds())
+
+    async def load_markets(self) -> None:
+        await self._client.load_markets()
+
+    def market(self, symbol: str) -> Mapping[str, Any] | None:
+        """The loaded ccxt market of `symbol` (BTCUSDT), or None when the venue lists none."""
+        markets = self._client.markets or {}
+        return markets.get(to_ccxt(symbol))
+
+    async def fetch_balance(self) -> Mapping[str, Any]:
+        return await self._client.fetch_balance()
+
+    async def fetch_positions(self, symbols: list[str]) -> list[Mapping[str, Any]]:
+        """Positions on `symbols` (one request: Bybit takes one symbol or none, so several are
+        asked as "all linear USDT" and filtered here)."""
+        wanted = [to_ccxt(s) for s in symbols]
+        rows = await self._client.fetch_positions(wanted if len(wanted) == 1 else None)
+        return [p for p in rows if p.get("symbol") in wanted]
+
+    async def fetch_open_orders(self, symbol: str) -> list[Mapping[str, Any]]:
+        return await self._client.fetch_open_orders(to_ccxt(symbol))
+
+    async def fetch_order_trades(self, symbol: str, venue_order_id: str) -> list[Mapping[str, Any]]:
+        """The trades of one order (by the exchange's order id)."""
+        trades = await self._client.fetch_my_trades(
+            to_ccxt(symbol), None, None, {"orderId": venue_order_id}
+        )
+        return [t for t in trades if str(t.get("order") or "") == venue_order_id]
+
+    def order_update(self, order: Mapping[str, Any], symbol: str, trader: str) -> OrderUpdate:
+        """A fetched ccxt order → OrderUpdate (the hook the stream uses too)."""
+        return order_update_from_order(order, self._venue, symbol, trader, self.now_ms())
+
+    def fill(self, trade: Mapping[str, Any], symbol: str, trader: str, coid: str) -> Fill:
+        return self.fill_from_trade(trade, symbol, trader, coid)
+
+
+def _outcome_unknown(exc: BaseException) -> bool:
+    """A network failure that is not a refusal: the order may or may not have been taken."""
+    return isinstance(exc, ccxt.NetworkError) and not isinstance(exc, ccxt.DDoSProtection)

@@ -1,15 +1,25 @@
-"""The shape every live adapter shares: a config, a market-data feed and an execution side.
+"""The shape every live adapter shares: a config, a market-data feed and an execution side, plus
+the small account API the runtime needs (instrument filters, wallet, positions, open orders).
 
 Market data and execution get separate ccxt clients: market data needs no key (so the secret is
 held by one object only) and each keeps its own websockets, so a user-stream drop does not cost
-bars and the reverse.
+bars and the reverse. The account reads go through the execution's keyed client and answer in
+tradeyard's terms (our symbols, signed quantities, InstrumentSpec), so the runtime never touches
+ccxt. The order store, when used, is attached here before `start` (execution reconciles with it).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["LiveVenue"]
+from tradeyard.events import InstrumentSpec
+from tradeyard.venues.common.symbols import to_venue
+
+if TYPE_CHECKING:
+    from tradeyard.store import OrderStore
+
+__all__ = ["LiveVenue", "instrument_spec"]
 
 
 class LiveVenue:
@@ -26,11 +36,73 @@ class LiveVenue:
             f"environment={self.config.environment!r}, symbols={self.config.symbols})"
         )
 
+    def attach_store(self, store: OrderStore | None) -> None:
+        """Record orders in `store` and reconcile with it at `start` (call before `start`)."""
+        self.execution.attach_store(store)
+
     async def start(self) -> None:
-        """Execution first (it must hear commands as soon as bars can cause them), then data."""
+        """Execution first (it reconciles, then must hear commands as soon as bars can cause
+        them), then data."""
         await self.execution.start()
         await self.market_data.start()
 
     async def close(self) -> None:
         await self.market_data.close()
         await self.execution.close()
+
+    # -- account reads -------------------------------------------------------------------------
+    async def instruments(self, symbols: Sequence[str]) -> dict[str, InstrumentSpec | None]:
+        """The filters of each symbol (None when the venue does not list it)."""
+        await self.execution.load_markets()
+        out: dict[str, InstrumentSpec | None] = {}
+        for symbol in symbols:
+            market = self.execution.market(symbol)
+            out[symbol] = instrument_spec(symbol, market) if market is not None else None
+        return out
+
+    async def balance(self, asset: str = "USDT") -> tuple[float, float]:
+        """(wallet, available) in `asset` (Binance's totalWalletBalance when it reports one)."""
+        bal = await self.execution.fetch_balance()
+        entry = bal.get(asset) or {}
+        info = bal.get("info") or {}
+        wallet = info.get("totalWalletBalance") if isinstance(info, Mapping) else None
+        total = float(wallet) if wallet is not None else float(entry.get("total") or 0.0)
+        return total, float(entry.get("free") or 0.0)
+
+    async def positions(self, symbols: Sequence[str]) -> dict[str, float]:
+        """Signed position per symbol, as the exchange reports it (0 omitted)."""
+        out: dict[str, float] = {}
+        for p in await self.execution.fetch_positions(list(symbols)):
+            qty = float(p.get("contracts") or 0.0)
+            if qty:
+                out[to_venue(p["symbol"])] = -qty if p.get("side") == "short" else qty
+        return out
+
+    async def open_orders(self, symbols: Sequence[str]) -> list[tuple[str, str]]:
+        """(symbol, client order id, or the exchange's id) of every open order on `symbols`."""
+        out = []
+        for symbol in symbols:
+            for o in await self.execution.fetch_open_orders(symbol):
+                out.append((symbol, str(o.get("clientOrderId") or o.get("id"))))
+        return out
+
+
+def instrument_spec(symbol: str, market: Mapping[str, Any]) -> InstrumentSpec:
+    """A ccxt market → the filters a trader sizes with."""
+    precision = market.get("precision") or {}
+    limits = market.get("limits") or {}
+
+    def lim(kind: str, bound: str) -> float | None:
+        v = (limits.get(kind) or {}).get(bound)
+        return float(v) if v is not None else None
+
+    return InstrumentSpec(
+        symbol=symbol,
+        tick_size=float(precision.get("price") or 0.01),
+        step_size=float(precision.get("amount") or 0.001),
+        min_qty=lim("amount", "min") or 0.0,
+        min_notional=lim("cost", "min") or 0.0,
+        max_leverage=lim("leverage", "max") or 125.0,
+        base_asset=str(market.get("base") or ""),
+        quote_asset=str(market.get("quote") or "USDT"),
+    )

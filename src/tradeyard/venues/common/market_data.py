@@ -5,9 +5,16 @@ exactly once and in open-time order: the warm-up (recent closed bars over REST, 
 then live bars. ccxt pro's `watch_ohlcv` drops the venue's "closed" flag, so each venue's client
 (built with `KlineSinkMixin`) also hands every raw kline frame, decoded by the venue's
 `decode_klines` hook, to the feed; `watch_ohlcv` is still what subscribes and reconnects. Per
-symbol, one task keeps the subscription alive (re-watching after a drop) and one consumes the
-klines through a `ClosedBarGate`: duplicates are dropped by open time, and a gap (a closing
-update missed while disconnected) is backfilled over REST before newer bars go out.
+symbol, one task keeps the subscription alive (re-watching after a drop, with exponential
+backoff and full jitter: `common.backoff`) and one consumes the klines through a
+`ClosedBarGate`: duplicates are dropped by open time, and a gap (a closing update missed while
+disconnected) is backfilled over REST before newer bars go out.
+
+A stale-stream watchdog covers the connection that stays open but goes quiet (a half-open TCP
+connection, a stalled venue gateway: no close frame, so ccxt sees nothing wrong): when a
+symbol's klines stop for `stale_after_s`, the feed logs it and fails the websocket that carried
+them the way ccxt fails a connection whose pings go unanswered, so the watch loop reconnects and
+the next kline's gap is backfilled.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
@@ -22,6 +30,7 @@ import ccxt
 
 from tradeyard.bus import Bus
 from tradeyard.events import Bar, topics
+from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.closed_bars import ClosedBarGate, Gap
 from tradeyard.venues.common.kline import Kline
 from tradeyard.venues.common.parse import bar_from_kline, bar_from_ohlcv, interval_ms
@@ -37,7 +46,13 @@ class FeedConfig(Protocol):
     interval: str
     warmup_bars: int
     reconnect_delay_s: float
+    """Base of the reconnect backoff."""
     symbols: Sequence[str]
+    # optional (defaults below): reconnect_max_delay_s, stale_after_s
+
+
+DEFAULT_RECONNECT_MAX_DELAY_S = 30.0
+DEFAULT_STALE_AFTER_S = 30.0
 
 
 class KlineSinkMixin:
@@ -46,13 +61,24 @@ class KlineSinkMixin:
 
     kline_sink: Callable[[Kline], None] | None = None
 
+    @property
+    def kline_urls(self) -> dict[str, str]:
+        """Venue symbol → URL of the websocket its last kline came on (the watchdog's target)."""
+        urls: dict[str, str] | None = self.__dict__.get("_kline_urls")
+        if urls is None:
+            urls = self.__dict__["_kline_urls"] = {}
+        return urls
+
     @staticmethod
     def decode_klines(message: Any) -> Iterable[Kline]:
         raise NotImplementedError
 
     def handle_ohlcv(self, client: Any, message: Any) -> Any:
         if self.kline_sink is not None:
+            url = getattr(client, "url", None)
             for kline in self.decode_klines(message):
+                if url is not None:
+                    self.kline_urls[kline.symbol] = url
                 self.kline_sink(kline)
         return super().handle_ohlcv(client, message)  # type: ignore[misc]
 
@@ -66,7 +92,9 @@ class BarFeed:
 
     rest_limit = 1000
 
-    def __init__(self, bus: Bus, client: Any, config: FeedConfig) -> None:
+    def __init__(
+        self, bus: Bus, client: Any, config: FeedConfig, rng: random.Random | None = None
+    ) -> None:
         self._bus = bus
         self._client = client
         self._venue = config.venue
@@ -74,11 +102,22 @@ class BarFeed:
         self._interval_ms = interval_ms(config.interval)
         self._warmup = config.warmup_bars
         self._delay = config.reconnect_delay_s
+        self._max_delay = float(
+            getattr(config, "reconnect_max_delay_s", DEFAULT_RECONNECT_MAX_DELAY_S)
+        )
+        self._stale_after = float(getattr(config, "stale_after_s", DEFAULT_STALE_AFTER_S))
+        self._rng = rng if rng is not None else random.Random()
         self._gates = {s: ClosedBarGate(self._interval_ms) for s in config.symbols}
         self._queues: dict[str, asyncio.Queue[Kline]] = {s: asyncio.Queue() for s in config.symbols}
+        self._last_frame: dict[str, float] = {s: 0.0 for s in config.symbols}
+        """Loop time of each symbol's last kline frame, or of its last (re)subscription."""
+        self._backing_off: set[str] = set()
+        """Symbols whose watch loop sleeps before reconnecting (the watchdog leaves them be)."""
         self._tasks: list[asyncio.Task[None]] = []
         self.reconnects = 0
         """Websocket drops seen (for monitoring and tests)."""
+        self.stale_reconnects = 0
+        """Reconnects the stale-stream watchdog forced."""
         client.kline_sink = self._route
 
     def __repr__(self) -> str:
@@ -91,9 +130,13 @@ class BarFeed:
         bars = sorted((b for rows in warm for b in rows), key=lambda b: (b.open_time, b.symbol))
         for bar in bars:
             self._publish(bar)
+        now = asyncio.get_running_loop().time()
         for symbol in self._gates:
+            self._last_frame[symbol] = now
             self._spawn(self._keep_watching(symbol), f"{self._venue}-watch-{symbol}")
             self._spawn(self._consume(symbol), f"{self._venue}-bars-{symbol}")
+        if self._gates:
+            self._spawn(self._watchdog(), f"{self._venue}-stale-watchdog")
         return bars
 
     async def close(self) -> None:
@@ -151,16 +194,74 @@ class BarFeed:
     def _route(self, kline: Kline) -> None:
         queue = self._queues.get(kline.symbol)
         if queue is not None and kline.interval == self._interval:
+            self._last_frame[kline.symbol] = asyncio.get_running_loop().time()
             queue.put_nowait(kline)
 
     async def _keep_watching(self, symbol: str) -> None:
+        backoff = Backoff(self._delay, self._max_delay, rng=self._rng)
+        loop = asyncio.get_running_loop()
         while True:
+            self._last_frame[symbol] = loop.time()  # the watchdog counts from (re)subscribing
             try:
                 await self._client.watch_ohlcv(self.to_ccxt(symbol), self._interval)
+                backoff.reset()  # data came: the next drop starts the backoff over
             except ccxt.BaseError as e:
                 self.reconnects += 1
-                log.warning("%s %s: kline stream lost (%s); re-watching", self._venue, symbol, e)
-                await asyncio.sleep(self._delay)
+                delay = backoff.next_delay()
+                log.warning("%s %s: kline stream lost (%s); re-watching in %.2fs (attempt %d)",
+                            self._venue, symbol, e, delay, backoff.attempts)  # fmt: skip
+                self._backing_off.add(symbol)
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self._backing_off.discard(symbol)
+
+    async def _watchdog(self) -> None:
+        """Every quarter of `stale_after_s` (at most 1 s), fail the websockets of the symbols
+        whose klines stopped for `stale_after_s` while subscribed (not while a watch loop waits
+        to reconnect); the watch loops then reconnect, with their backoff."""
+        loop = asyncio.get_running_loop()
+        period = min(1.0, self._stale_after / 4.0)
+        while True:
+            await asyncio.sleep(period)
+            now = loop.time()
+            stale = [
+                s
+                for s, t in self._last_frame.items()
+                if now - t >= self._stale_after and s not in self._backing_off
+            ]
+            if not stale:
+                continue
+            for symbol in stale:
+                self._last_frame[symbol] = now  # re-armed: a still-dead stream fires again later
+            self.stale_reconnects += 1
+            closed = self._fail_websockets(stale)
+            log.warning(
+                "%s %s: no kline for %.1fs (stale stream); forcing a reconnect (%d websocket(s) "
+                "closed), missed bars will be backfilled over REST",
+                self._venue, ",".join(stale), self._stale_after, closed,
+            )  # fmt: skip
+
+    def _fail_websockets(self, symbols: Sequence[str]) -> int:
+        """Fail the ccxt websocket clients that carried `symbols` (all of them when unknown),
+        the way ccxt fails a connection whose pings go unanswered: the pending watches raise
+        a NetworkError, the client is forgotten and its socket closed. Returns how many."""
+        clients: dict[str, Any] = getattr(self._client, "clients", None) or {}
+        known: dict[str, str] = getattr(self._client, "kline_urls", None) or {}
+        urls = {known.get(s) for s in symbols}
+        targets = list(clients) if None in urls else [u for u in urls if u in clients]
+        for url in targets:
+            ws = clients.get(url)
+            if ws is None:
+                continue
+            error = ccxt.RequestTimeout(
+                f"{self._venue}: no kline for {self._stale_after:g}s on {url}; reconnecting"
+            )
+            try:
+                ws.on_error(error)
+            except Exception as e:  # a teardown hiccup must not stop the watchdog
+                log.debug("%s: failing websocket %s raised %r", self._venue, url, e)
+        return len(targets)
 
     async def _consume(self, symbol: str) -> None:
         gate, queue = self._gates[symbol], self._queues[symbol]

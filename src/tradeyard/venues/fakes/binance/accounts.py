@@ -10,6 +10,10 @@ position). Funding payments become ACCOUNT_UPDATE with reason FUNDING_FEE; liqui
 
 Orders the sim rejects while they are being placed are not pushed: Binance answers those on
 REST only. `rejections` keeps the reason for the REST handler to turn into an error code.
+
+Conditional orders placed through the Algo Order API (`algo.py`) are kept apart (`algos`):
+their sim reports become ALGO_UPDATE events, and, once triggered, the ORDER_TRADE_UPDATEs of
+the engine order they became.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from tradeyard.events import BalanceUpdate, Event, Fill, OrderUpdate, PositionUpdate
 from tradeyard.venues.fakes.binance.account_payloads import PositionView
+from tradeyard.venues.fakes.binance.algo import AlgoOrder, algo_update
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo
 from tradeyard.venues.fakes.binance.orders import BinanceOrder, BinanceTrade
 from tradeyard.venues.fakes.binance.user_payloads import account_update, order_trade_update
@@ -68,6 +73,9 @@ class FakeAccount:
         self.pending: set[str] = set()
         """Sim ids of orders being placed right now (their sim verdict is awaited)."""
         self.rejections: dict[str, str] = {}
+        self.algos: dict[int, AlgoOrder] = {}
+        self.algo_by_sim_id: dict[str, AlgoOrder] = {}
+        self.open_algo_by_client_id: dict[str, AlgoOrder] = {}
         self._fill: Fill | None = None
         self._changed: list[str] = []
 
@@ -102,6 +110,83 @@ class FakeAccount:
     def open_orders(self, symbol: str | None = None) -> list[BinanceOrder]:
         return [o for o in self.open_by_client_id.values() if symbol in (None, o.symbol)]
 
+    # -- algo (conditional) orders ------------------------------------------------------------
+    def add_algo(self, algo: AlgoOrder) -> None:
+        """Register an algo order; its engine order is known to the sim, not yet to REST."""
+        self.algos[algo.algo_id] = algo
+        self.by_sim_id[algo.order.sim_id] = algo.order
+        self.algo_by_sim_id[algo.order.sim_id] = algo
+        self.open_algo_by_client_id[algo.client_algo_id] = algo
+
+    def forget_algo(self, algo: AlgoOrder) -> None:
+        """Drop an algo order that never reached the sim's book (rejected while placed)."""
+        self.algos.pop(algo.algo_id, None)
+        self.by_sim_id.pop(algo.order.sim_id, None)
+        self.algo_by_sim_id.pop(algo.order.sim_id, None)
+        if self.open_algo_by_client_id.get(algo.client_algo_id) is algo:
+            del self.open_algo_by_client_id[algo.client_algo_id]
+
+    def find_algo(self, algo_id: str | None, client_id: str | None) -> AlgoOrder | None:
+        """By algoId, else by clientAlgoId among open then all algo orders."""
+        if algo_id:
+            return self.algos.get(int(algo_id)) if algo_id.isdigit() else None
+        if client_id:
+            found = self.open_algo_by_client_id.get(client_id)
+            if found is not None:
+                return found
+            for algo in reversed(self.algos.values()):
+                if algo.client_algo_id == client_id:
+                    return algo
+        return None
+
+    def open_algos(self, symbol: str | None = None) -> list[AlgoOrder]:
+        return [a for a in self.open_algo_by_client_id.values() if symbol in (None, a.symbol)]
+
+    def _close_algo(self, algo: AlgoOrder, status: str) -> None:
+        algo.status = status
+        if self.open_algo_by_client_id.get(algo.client_algo_id) is algo:
+            del self.open_algo_by_client_id[algo.client_algo_id]
+
+    def _on_algo(
+        self, algo: AlgoOrder, order: BinanceOrder, u: OrderUpdate, fill: Fill | None
+    ) -> list[dict[str, Any]]:
+        """A sim report on an algo order → ALGO_UPDATE (and the engine order's updates)."""
+        info = self._symbols[order.symbol]
+        algo.update_time = order.update_time = u.ts
+        status = binance_status(u.status, u.reason)
+        if fill is None and not algo.triggered:
+            if u.status == "new":
+                algo.status = "NEW"
+            else:
+                algo.reason = "" if status == "CANCELED" else u.reason
+                self._close_algo(algo, {"CANCELED": "CANCELED"}.get(status, "EXPIRED"))
+            return [algo_update(algo, info, self._clock())]
+        out: list[dict[str, Any]] = []
+        if not algo.triggered:  # triggered now: the engine order appears, then trades
+            algo.triggered = True
+            algo.trigger_time = u.ts
+            algo.status = "TRIGGERED"
+            order.time = u.ts
+            self.orders[order.order_id] = order
+            out.append(algo_update(algo, info, self._clock()))
+            order.status = "NEW"
+            out.append(order_trade_update(order, info, event_time=self._clock(), exec_type="NEW"))
+        order.status = status
+        if fill is not None:
+            out.append(self._trade(order, info, u, fill))
+        else:
+            exec_type = {"CANCELED": "CANCELED"}.get(status, "EXPIRED")
+            out.append(
+                order_trade_update(order, info, event_time=self._clock(), exec_type=exec_type)
+            )
+        for payload in out:
+            if payload.get("e") == "ORDER_TRADE_UPDATE":
+                payload["o"]["o"] = "MARKET"  # the engine order; "ot" keeps the algo's type
+        if not order.is_open:
+            self._close_algo(algo, "FINISHED")
+            out.append(algo_update(algo, info, self._clock()))
+        return out
+
     # -- sim reports → user-data events -----------------------------------------------------
     def on_sim_event(self, event: Event) -> list[dict[str, Any]]:
         if isinstance(event, Fill):
@@ -132,6 +217,9 @@ class FakeAccount:
         fill, self._fill = self._fill, None
         if fill is not None and fill.client_order_id != sim_id:
             fill = None
+        algo = self.algo_by_sim_id.get(sim_id)
+        if algo is not None:
+            return self._on_algo(algo, order, u, fill)
         order.status = binance_status(u.status, u.reason)
         order.update_time = u.ts
         info = self._symbols[order.symbol]

@@ -28,10 +28,12 @@ from tradeyard.venues.fakes.binance.admin import AdminRoutes
 from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
 from tradeyard.venues.fakes.binance.exchange import Exchange
 from tradeyard.venues.fakes.binance.middleware import make_middleware
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.binance.rest import MarketRoutes
 from tradeyard.venues.fakes.binance.rest_trade import TradeRoutes
 from tradeyard.venues.fakes.binance.streams import StreamRoutes
 from tradeyard.venues.fakes.binance.user_stream import ListenKeys, UserStream
+from tradeyard.venues.fakes.binance.ws_api import WsApiRoutes
 from tradeyard.venues.fakes.common.app import FakeServer
 from tradeyard.venues.fakes.common.ratelimit import WeightLimiter
 
@@ -79,13 +81,34 @@ class FakeBinance(FakeServer[FakeBinanceConfig, Exchange]):
         self.exchange.user_sink = self.user_stream.push
         app = web.Application(middlewares=[make_middleware(self.faults, self.limiter)])
         app.add_routes(MarketRoutes(self.exchange, config).routes())
-        app.add_routes(TradeRoutes(self.exchange, config, self.faults).routes())
+        self.trade_routes = TradeRoutes(self.exchange, config, self.faults)
+        self.probe: LatencyProbe | None = None
+        app.add_routes(self.trade_routes.routes())
         app.add_routes(self.user_stream.routes())
-        app.add_routes(
-            StreamRoutes(self.hub, self.faults, self.listen_keys, config.ws_heartbeat_s).routes()
+        self.stream_routes = StreamRoutes(
+            self.hub, self.faults, self.listen_keys, config.ws_heartbeat_s
         )
+        app.add_routes(self.stream_routes.routes())
+        app.add_routes(WsApiRoutes(self).routes())
         app.add_routes(AdminRoutes(self).routes())
+        app.add_routes([web.get("/_fake/probe", self._probe_state)])
         return app
+
+    # -- latency probe -----------------------------------------------------------------------
+    def enable_probe(self) -> LatencyProbe:
+        """Stamp closing klines sent and orders received from now on (see `probe.py`); the
+        records are also served as JSON at `GET /_fake/probe`."""
+        if self.probe is None:
+            self.probe = LatencyProbe()
+            self.exchange.feed.probe = self.probe
+            self.trade_routes.probe = self.probe
+            self.stream_routes.probe = self.probe
+        return self.probe
+
+    async def _probe_state(self, _request: web.Request) -> web.Response:
+        if self.probe is None:
+            return web.json_response({"enabled": False})
+        return web.json_response({"enabled": True, **self.probe.snapshot()})
 
     def _start_tasks(self) -> None:
         self._tasks.append(asyncio.create_task(self._expiry_loop(), name="fake-listenkey-expiry"))

@@ -57,6 +57,8 @@ CODES: dict[int, tuple[int, str]] = {
     -4059: (400, "No need to change position side."),
     -4061: (400, "Order's position side does not match user's setting."),
     -4116: (400, "ClientOrderId is duplicated."),
+    -4120: (400, "Order type not supported for this endpoint. Please use the Algo Order API "
+                 "endpoints instead."),
     -4164: (400, "Order's notional must be no smaller than %s (unless you choose reduce only)."),
     -5000: (404, "Path %s, Method %s is invalid"),
     -5022: (400, "Due to the order could not be executed as maker, the Post Only order will be "

@@ -28,6 +28,7 @@ from tradeyard.events import Bar, CancelOrder, SubmitOrder
 from tradeyard.marketdata import BarSeries
 from tradeyard.venues.fakes.binance.account_payloads import AccountView, PositionView
 from tradeyard.venues.fakes.binance.accounts import FakeAccount
+from tradeyard.venues.fakes.binance.algo import AlgoOrder, parse_algo_order
 from tradeyard.venues.fakes.binance.config import AccountSpec, FakeBinanceConfig
 from tradeyard.venues.fakes.binance.errors import BinanceError, from_sim_reason
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo, derive_symbols
@@ -64,6 +65,7 @@ class Exchange(SimExchange[FakeAccount]):
     ) -> None:
         self._order_ids = itertools.count(8_000_000_001)
         self._trade_ids = itertools.count(500_000_001)
+        self._algo_ids = itertools.count(3_000_000_001)
         self.user_sink: UserSink = lambda _key, _payload: None
         """Where user-data payloads go (set by the server: api key → its listen key's sockets)."""
         super().__init__(config, bars, funding)
@@ -123,6 +125,80 @@ class Exchange(SimExchange[FakeAccount]):
             if sim_order.client_order_id == order.sim_id:
                 sim_order.not_before = now  # not inside the bar already forming
         return order
+
+    # -- algo (conditional) orders: /fapi/v1/algoOrder ---------------------------------------
+    def place_algo(self, api_key: str, params: Mapping[str, str]) -> AlgoOrder:
+        """POST /fapi/v1/algoOrder: a conditional order, to the sim as a stop / take-profit."""
+        acct = self.accounts[api_key]
+        symbol = params.get("symbol", "")
+        mark = self.feed.price(symbol) if symbol in self.symbols else None
+        req = parse_algo_order(params, self.symbols, mark)
+        if req.client_order_id in acct.open_algo_by_client_id:
+            raise BinanceError(-4116)
+        now = self.now_ms
+        client_id = req.client_order_id or "".join(secrets.choice(_ID_CHARS) for _ in range(22))
+        order = BinanceOrder(
+            next(self._order_ids), client_id, req.symbol, req.side, req.type,
+            req.time_in_force, req.qty, 0.0, req.stop_price, req.reduce_only, now, now,
+            req.working_type, req.price_protect,
+        )  # fmt: skip
+        algo = AlgoOrder(next(self._algo_ids), client_id, order, req.stop_price, now, now)
+        acct.add_algo(algo)
+        acct.pending.add(order.sim_id)
+        cmd = SubmitOrder(
+            acct.trader, VENUE, req.symbol, now, order.sim_id, req.side.lower(),  # type: ignore[arg-type]
+            _SIM_TYPES[req.type], req.qty, trigger_price=req.stop_price,  # type: ignore[arg-type]
+            reduce_only=req.reduce_only, leverage=float(acct.leverage_of(req.symbol)),
+        )  # fmt: skip
+        self.sim.on_command(self._command_topic, cmd)
+        acct.pending.discard(order.sim_id)
+        reason = acct.rejections.pop(order.sim_id, None)
+        if reason is not None:
+            acct.forget_algo(algo)
+            raise from_sim_reason(reason)
+        for sim_order in self.sim.open_orders(acct.trader):
+            if sim_order.client_order_id == order.sim_id:
+                sim_order.not_before = now  # not inside the bar already forming
+        return algo
+
+    def _located_algo(self, acct: FakeAccount, params: Mapping[str, str]) -> AlgoOrder | None:
+        algo_id, client_id = params.get("algoId"), params.get("clientAlgoId")
+        if not algo_id and not client_id:
+            raise BinanceError(
+                -1102,
+                msg="Param 'clientAlgoId' or 'algoId' must be sent, but both were empty/null!",
+            )
+        return acct.find_algo(algo_id, client_id)
+
+    def cancel_algo(self, api_key: str, params: Mapping[str, str]) -> AlgoOrder:
+        """DELETE /fapi/v1/algoOrder (an algo order not triggered yet)."""
+        acct = self.accounts[api_key]
+        algo = self._located_algo(acct, params)
+        if algo is None or not algo.is_open:
+            raise BinanceError(-2011)
+        self.sim.on_command(
+            self._command_topic,
+            CancelOrder(acct.trader, VENUE, algo.symbol, self.now_ms, algo.order.sim_id),
+        )
+        return algo
+
+    def query_algo(self, api_key: str, params: Mapping[str, str]) -> AlgoOrder:
+        """GET /fapi/v1/algoOrder."""
+        algo = self._located_algo(self.accounts[api_key], params)
+        if algo is None:
+            raise BinanceError(-2013)
+        return algo
+
+    def cancel_all_algo(self, api_key: str, symbol: str) -> None:
+        """DELETE /fapi/v1/algoOpenOrders."""
+        if symbol not in self.symbols:
+            raise BinanceError(-1121)
+        acct = self.accounts[api_key]
+        for algo in acct.open_algos(symbol):
+            self.sim.on_command(
+                self._command_topic,
+                CancelOrder(acct.trader, VENUE, symbol, self.now_ms, algo.order.sim_id),
+            )
 
     def _located(self, acct: FakeAccount, params: Mapping[str, str]) -> BinanceOrder | None:
         symbol = params.get("symbol", "")

@@ -28,6 +28,7 @@ from tradeyard.marketdata.aggregate import resample
 from tradeyard.venues.fakes.binance import payloads
 from tradeyard.venues.fakes.binance.errors import BinanceError
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.common.replay import Replay
 
 __all__ = ["FundingBook", "MarketFeed"]
@@ -77,6 +78,8 @@ class MarketFeed:
         self.funding = funding
         self._last_volume: dict[str, float] = {}
         self._agg_id = 0
+        self.probe: LatencyProbe | None = None
+        """When set, stamps each closing kline of the replay's interval as it is sent."""
 
     def info(self, symbol: str) -> SymbolInfo:
         info = self.symbols.get(symbol)
@@ -164,6 +167,8 @@ class MarketFeed:
                     kline = self._kline(bar, name[len(prefix) :])
                     if kline is not None:
                         publish(name, payloads.kline_event(kline, info, now))
+                        if self.probe is not None and kline is bar and bar.closed:
+                            self.probe.kline_closed(bar.symbol, bar.open_time)
             t, rate = self.funding.upcoming(bar.symbol, now)
             mark = payloads.mark_price_event(bar.symbol, bar.close, rate, t, now)
             marks.append(mark)

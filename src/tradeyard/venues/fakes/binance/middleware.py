@@ -35,9 +35,12 @@ WEIGHTS: dict[tuple[str, str], int] = {
     ("GET", "/fapi/v3/positionRisk"): 5,
     ("GET", "/fapi/v1/positionSide/dual"): 30,
     ("POST", "/fapi/v1/order"): 0,
+    ("POST", "/fapi/v1/algoOrder"): 0,
+    ("GET", "/fapi/v1/allAlgoOrders"): 5,
 }
 WITHOUT_SYMBOL: dict[str, int] = {
     "/fapi/v1/openOrders": 40,
+    "/fapi/v1/openAlgoOrders": 40,
     "/fapi/v1/premiumIndex": 10,
     "/fapi/v1/ticker/24hr": 40,
     "/fapi/v1/ticker/price": 2,

@@ -15,10 +15,17 @@ from typing import Any
 from aiohttp import web
 
 from tradeyard.venues.fakes.binance import account_payloads, auth, user_payloads
+from tradeyard.venues.fakes.binance.algo import (
+    CONDITIONAL_TYPES,
+    AlgoOrder,
+    algo_cancel_json,
+    algo_json,
+)
 from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
 from tradeyard.venues.fakes.binance.errors import BinanceError
 from tradeyard.venues.fakes.binance.exchange import Exchange
 from tradeyard.venues.fakes.binance.orders import BinanceOrder
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.binance.rest import int_param, json, wall_ms
 from tradeyard.venues.fakes.common.faults import Faults
 from tradeyard.venues.sim.leverage_brackets import DEFAULT_TABLE
@@ -35,6 +42,8 @@ class TradeRoutes:
         self.faults = faults
         self._secrets = config.secrets()
         self._orders_sent: dict[str, deque[float]] = {}
+        self.probe: LatencyProbe | None = None
+        """When set, stamps each order request as its handler starts."""
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -46,6 +55,12 @@ class TradeRoutes:
             web.delete("/fapi/v1/allOpenOrders", self.cancel_all),
             web.get("/fapi/v1/allOrders", self.all_orders),
             web.get("/fapi/v1/userTrades", self.user_trades),
+            web.post("/fapi/v1/algoOrder", self.new_algo),
+            web.delete("/fapi/v1/algoOrder", self.cancel_algo),
+            web.get("/fapi/v1/algoOrder", self.query_algo),
+            web.get("/fapi/v1/openAlgoOrders", self.open_algos),
+            web.delete("/fapi/v1/algoOpenOrders", self.cancel_all_algos),
+            web.get("/fapi/v1/allAlgoOrders", self.all_algos),
             web.post("/fapi/v1/leverage", self.leverage),
             web.post("/fapi/v1/marginType", self.margin_type),
             web.get("/fapi/v1/leverageBracket", self.leverage_brackets),
@@ -72,7 +87,14 @@ class TradeRoutes:
 
     # -- orders ------------------------------------------------------------------------------
     async def new_order(self, request: web.Request) -> web.Response:
+        arrived = self.probe.clock() if self.probe is not None else 0
         key, params = await self._auth(request)
+        if self.probe is not None:
+            self.probe.order_received(
+                arrived, params.get("symbol", ""), params.get("newClientOrderId", "")
+            )
+        if self.config.algo_orders_only and params.get("type") in CONDITIONAL_TYPES:
+            raise BinanceError(-4120)
         counts = self._count_order(key)
         rejection = self.faults.take_order_rejection()
         if rejection is not None:
@@ -81,6 +103,51 @@ class TradeRoutes:
         response = json(self._order(order, with_time=False))
         response.headers.update(counts)
         return response
+
+    # -- algo (conditional) orders ------------------------------------------------------------
+    def _algo(self, algo: AlgoOrder) -> dict[str, Any]:
+        return algo_json(algo, self.exchange.symbols[algo.symbol])
+
+    async def new_algo(self, request: web.Request) -> web.Response:
+        key, params = await self._auth(request)
+        counts = self._count_order(key)
+        rejection = self.faults.take_order_rejection()
+        if rejection is not None:
+            raise BinanceError(rejection.code, msg=rejection.msg)
+        response = json(self._algo(self.exchange.place_algo(key, params)))
+        response.headers.update(counts)
+        return response
+
+    async def cancel_algo(self, request: web.Request) -> web.Response:
+        key, params = await self._auth(request)
+        return json(algo_cancel_json(self.exchange.cancel_algo(key, params)))
+
+    async def query_algo(self, request: web.Request) -> web.Response:
+        key, params = await self._auth(request)
+        return json(self._algo(self.exchange.query_algo(key, params)))
+
+    async def open_algos(self, request: web.Request) -> web.Response:
+        key, params = await self._auth(request)
+        symbol = params.get("symbol") or None
+        if symbol is not None and symbol not in self.exchange.symbols:
+            raise BinanceError(-1121)
+        return json([self._algo(a) for a in self.exchange.accounts[key].open_algos(symbol)])
+
+    async def cancel_all_algos(self, request: web.Request) -> web.Response:
+        key, params = await self._auth(request)
+        if not params.get("symbol"):
+            raise BinanceError(-1102, "symbol")
+        self.exchange.cancel_all_algo(key, params["symbol"])
+        return json({"code": 200, "msg": "The operation of cancel all open order is done."})
+
+    async def all_algos(self, request: web.Request) -> web.Response:
+        key, params = await self._auth(request)
+        symbol = params.get("symbol", "")
+        if symbol not in self.exchange.symbols:
+            raise BinanceError(-1102, "symbol") if not symbol else BinanceError(-1121)
+        limit = min(int_param(params, "limit", 500) or 500, 1000)
+        algos = [a for a in self.exchange.accounts[key].algos.values() if a.symbol == symbol]
+        return json([self._algo(a) for a in algos[-limit:]])
 
     def _count_order(self, key: str) -> dict[str, str]:
         """X-MBX-ORDER-COUNT-10S / -1M of the account (counted, not enforced)."""

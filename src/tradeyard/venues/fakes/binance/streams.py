@@ -23,6 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.binance.user_stream import ListenKeys
 from tradeyard.venues.fakes.common.faults import Faults
 from tradeyard.venues.fakes.common.wshub import WsClient, WsHub
@@ -50,6 +51,9 @@ class StreamRoutes:
         self.faults = faults
         self.keys = keys
         self.heartbeat_s = heartbeat_s
+
+        self.probe: LatencyProbe | None = None
+        """When set (before clients connect), market frames are stamped as they are written."""
 
     def routes(self) -> list[web.RouteDef]:
         out = [
@@ -101,6 +105,8 @@ class StreamRoutes:
         ws = web.WebSocketResponse(heartbeat=self.heartbeat_s)
         await ws.prepare(request)
         client = WsClient(ws, request, kind, self.faults, combined=combined, listen_key=listen_key)
+        if self.probe is not None and kind == "market":
+            _stamp_writes(ws, self.probe)
         client.streams |= streams
         self.hub.add(client)
         writer = asyncio.create_task(client.run_writer())
@@ -142,3 +148,14 @@ class StreamRoutes:
         else:
             reply = {"code": 2, "msg": f"Invalid request: unknown method {method!r}", "id": rid}
         client.send_json(reply, faults=False)
+
+
+def _stamp_writes(ws: web.WebSocketResponse, probe: LatencyProbe) -> None:
+    """Stamp every frame this socket writes (the latency probe's "sent" time)."""
+    send = ws.send_str
+
+    async def send_str(data: str, *args: Any, **kwargs: Any) -> None:
+        await send(data, *args, **kwargs)
+        probe.kline_written(data)
+
+    ws.send_str = send_str  # type: ignore[method-assign]

@@ -22,12 +22,14 @@ from aiohttp import web
 
 from tradeyard.marketdata import BarSeries
 from tradeyard.venues.fakes.binance.admin import AdminRoutes
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.bybit.config import FakeBybitConfig
 from tradeyard.venues.fakes.bybit.exchange import BybitExchange
 from tradeyard.venues.fakes.bybit.middleware import make_middleware
 from tradeyard.venues.fakes.bybit.rest import MarketRoutes
 from tradeyard.venues.fakes.bybit.rest_trade import TradeRoutes
 from tradeyard.venues.fakes.bybit.streams import StreamRoutes
+from tradeyard.venues.fakes.bybit.ws_trade import TradeSocketRoutes
 from tradeyard.venues.fakes.common.app import FakeServer
 from tradeyard.venues.fakes.common.ratelimit import WeightLimiter
 
@@ -75,10 +77,30 @@ class FakeBybit(FakeServer[FakeBybitConfig, BybitExchange]):
             middlewares=[make_middleware(self.faults, self.limiter, self.ip_limiter)]
         )
         app.add_routes(MarketRoutes(self.exchange).routes())
-        app.add_routes(TradeRoutes(self.exchange, self.faults).routes())
+        self.trade_routes = TradeRoutes(self.exchange, self.faults)
+        self.probe: LatencyProbe | None = None
+        app.add_routes(self.trade_routes.routes())
         app.add_routes(self.streams.routes())
+        app.add_routes(TradeSocketRoutes(self).routes())
         app.add_routes(AdminRoutes(self).routes())
+        app.add_routes([web.get("/_fake/probe", self._probe_state)])
         return app
+
+    # -- latency probe -----------------------------------------------------------------------
+    def enable_probe(self) -> LatencyProbe:
+        """Stamp closing klines sent and orders received from now on (see the Binance fake's
+        `probe.py`); the records are also served as JSON at `GET /_fake/probe`."""
+        if self.probe is None:
+            self.probe = LatencyProbe()
+            self.exchange.market.probe = self.probe
+            self.trade_routes.probe = self.probe
+            self.streams.probe = self.probe
+        return self.probe
+
+    async def _probe_state(self, _request: web.Request) -> web.Response:
+        if self.probe is None:
+            return web.json_response({"enabled": False})
+        return web.json_response({"enabled": True, **self.probe.snapshot()})
 
     @property
     def public_ws_url(self) -> str:

@@ -21,6 +21,7 @@ from tradeyard.marketdata import interval_ms
 from tradeyard.venues.fakes.binance.errors import BinanceError
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo
 from tradeyard.venues.fakes.binance.market import FundingBook, MarketFeed
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.bybit import payloads
 from tradeyard.venues.fakes.bybit.errors import BybitError
 from tradeyard.venues.fakes.common.replay import Replay
@@ -48,6 +49,8 @@ class BybitMarket:
         self.feed = MarketFeed(replay, symbols, self.funding)
         base = replay.interval
         self.base_code = next((k for k, v in INTERVALS.items() if v == base), base)
+        self.probe: LatencyProbe | None = None
+        """When set, stamps each closing kline of the replay's interval as it is sent."""
 
     def info(self, symbol: str | None) -> SymbolInfo:
         info = self.symbols.get(symbol or "")
@@ -117,6 +120,8 @@ class BybitMarket:
                 if candle is not None:
                     data = [payloads.kline_ws(candle, info, code, ts)]
                     publish(topic, {"topic": topic, "data": data, "ts": ts, "type": "snapshot"})
+                    if self.probe is not None and candle is bar and bar.closed:
+                        self.probe.kline_closed(bar.symbol, bar.open_time)
             topic = f"tickers.{bar.symbol}"
             if topic in subscribed:
                 data = self.ticker(bar.symbol)

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.bybit import account_payloads, payloads
 from tradeyard.venues.fakes.bybit.auth import verify_rest
 from tradeyard.venues.fakes.bybit.errors import BybitError, envelope
@@ -40,6 +41,8 @@ class TradeRoutes:
         self.exchange = exchange
         self.faults = faults
         self.secrets = exchange.config.secrets()
+        self.probe: LatencyProbe | None = None
+        """When set, stamps each order request (`/v5/order/create`) as its handler starts."""
 
     def routes(self) -> list[web.RouteDef]:
         table: list[tuple[str, str, Private]] = [
@@ -56,7 +59,10 @@ class TradeRoutes:
         return [web.route(method, path, self._private(fn)) for method, path, fn in table]
 
     def _private(self, fn: Private) -> Callable[[web.Request], Awaitable[web.Response]]:
+        is_create = getattr(fn, "__name__", "") == "create"
+
         async def handler(request: web.Request) -> web.Response:
+            arrived = self.probe.clock() if self.probe is not None else 0
             if request.method == "GET":
                 payload = request.raw_path.partition("?")[2]
                 params: dict[str, Any] = dict(request.query)
@@ -69,6 +75,10 @@ class TradeRoutes:
             key = verify_rest(request.headers, payload, self.secrets, int(time.time() * 1000))
             if not isinstance(params, dict):
                 raise BybitError(10001, msg="params error: body must be a JSON object")
+            if is_create and self.probe is not None:
+                self.probe.order_received(
+                    arrived, str(params.get("symbol", "")), str(params.get("orderLinkId", ""))
+                )
             return web.json_response(envelope(await fn(key, params)))
 
         return handler

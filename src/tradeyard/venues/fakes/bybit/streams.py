@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tradeyard.venues.fakes.binance.probe import LatencyProbe
 from tradeyard.venues.fakes.bybit.accounts import Push
 from tradeyard.venues.fakes.bybit.auth import check_ws_auth
 from tradeyard.venues.fakes.bybit.errors import BybitError
@@ -57,6 +58,9 @@ class StreamRoutes:
         self.symbols = symbols
         self.heartbeat_s = heartbeat_s
 
+        self.probe: LatencyProbe | None = None
+        """When set (before clients connect), market frames are stamped as they are written."""
+
     def routes(self) -> list[web.RouteDef]:
         return [
             web.get("/v5/public/linear", self.public),
@@ -82,6 +86,8 @@ class StreamRoutes:
         ws = web.WebSocketResponse(heartbeat=self.heartbeat_s)
         await ws.prepare(request)
         client = WsClient(ws, request, kind, self.faults)
+        if self.probe is not None and kind == "market":
+            _stamp_writes(ws, self.probe)
         conn_id = uuid.uuid4().hex
         self.hub.add(client)
         writer = asyncio.create_task(client.run_writer())
@@ -149,3 +155,14 @@ class StreamRoutes:
 def _ack(conn_id: str, req_id: Any, op: str, success: bool, ret_msg: str) -> dict[str, Any]:
     return {"success": success, "ret_msg": ret_msg, "conn_id": conn_id, "req_id": req_id,
             "op": op}  # fmt: skip
+
+
+def _stamp_writes(ws: web.WebSocketResponse, probe: LatencyProbe) -> None:
+    """Stamp every frame this socket writes (the latency probe's "sent" time)."""
+    send = ws.send_str
+
+    async def send_str(data: str, *args: Any, **kwargs: Any) -> None:
+        await send(data, *args, **kwargs)
+        probe.kline_written(data)
+
+    ws.send_str = send_str  # type: ignore[method-assign]

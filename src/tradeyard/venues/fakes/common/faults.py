@@ -1,7 +1,8 @@
 """Fault injection: the failures a live venue inflicts, on demand, so clients can be tested on them.
 
 One mutable `Faults` object per fake server, shared by its REST middleware (latency, 429 storms,
-order rejections) and its websocket hub (duplicated and out-of-order messages). Tests set its
+order rejections) and its websocket hub (duplicated, out-of-order and withheld messages). Tests
+set its
 fields directly; a running server also takes the same settings as JSON on its admin endpoint
 (`Faults.update`). One-shot actions that need the server (drop every websocket now, expire
 listen keys now) are methods of the server, not state here.
@@ -40,6 +41,11 @@ class Faults:
     """The next N websocket messages (counted per connection send) are sent twice."""
     ws_reorder: int = 0
     """The next N websocket messages are held back and sent after the message that follows."""
+    ws_silent: bool = False
+    """Every websocket goes quiet: nothing is sent (market data, user data, protocol answers)
+    while the connections stay open and websocket-level pings are still answered, the way a
+    stalled gateway or a half-open TCP connection looks to a client. Messages produced
+    meanwhile are lost, as on a real stall. `WsClient.silenced` does it for one connection."""
     ws_drop_every_s: float | None = None
     """Drop every websocket connection periodically. The server runs the timer: set it with
     `set_ws_drop_every` or the admin endpoint, not by writing this field."""
@@ -87,6 +93,10 @@ class Faults:
                     if number < 0:
                         raise ValueError("must be >= 0")
                     setattr(self, key, number)
+                elif key == "ws_silent":
+                    if not isinstance(value, bool):
+                        raise ValueError("must be true or false")
+                    self.ws_silent = value
                 elif key == "ws_drop_every_s":
                     self.ws_drop_every_s = None if value in (None, 0) else float(value)
                 elif key == "reject_next_order":
@@ -94,7 +104,7 @@ class Faults:
                 else:
                     raise ConfigError(
                         f"unknown fault {key!r}: expected one of "
-                        f"{', '.join([*numeric, 'ws_drop_every_s', 'reject_next_order'])}"
+                        f"{', '.join([*numeric, 'ws_silent', 'ws_drop_every_s', 'reject_next_order'])}"
                     )
             except (TypeError, ValueError, KeyError) as e:
                 raise ConfigError(f"fault {key}={value!r} is not valid ({e})", where=key) from e
@@ -106,6 +116,7 @@ class Faults:
             "storm_retry_after_s": self.storm_retry_after_s,
             "ws_duplicate": self.ws_duplicate,
             "ws_reorder": self.ws_reorder,
+            "ws_silent": self.ws_silent,
             "ws_drop_every_s": self.ws_drop_every_s,
             "reject_orders": [{"code": r.code, "msg": r.msg} for r in self.reject_orders],
         }
@@ -113,5 +124,6 @@ class Faults:
     def clear(self) -> None:
         self.rest_latency_ms = 0.0
         self.storm_429 = self.ws_duplicate = self.ws_reorder = 0
+        self.ws_silent = False
         self.ws_drop_every_s = None
         self.reject_orders.clear()

@@ -6,8 +6,10 @@ task per connection drains the queue onto the socket. `WsHub.flush()` waits unti
 is written, which is what makes `advance()` deterministic for tests.
 
 Fault injection lives here because it is about delivery: duplicated and out-of-order messages
-(taken from `Faults` per message queued), and dropping every connection at once, either with a
-close frame or by cutting the TCP connection as a network failure would.
+(taken from `Faults` per message queued), silence (`Faults.ws_silent` for every connection,
+`WsClient.silenced` or `WsHub.silence()` for some: the socket stays open, nothing arrives), and
+dropping every connection at once, either with a close frame or by cutting the TCP connection
+as a network failure would.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class WsClient:
         self._queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._held: str | None = None
         self._open = True
+        self.silenced = False
+        """This connection sends nothing from now on (messages are discarded), but stays open."""
 
     # -- queueing (synchronous) ---------------------------------------------------------------
     def send_event(self, stream: str, raw: bytes) -> None:
@@ -68,7 +72,7 @@ class WsClient:
         self.send_text(_encode(payload).decode(), faults=faults)
 
     def send_text(self, text: str, *, faults: bool = True) -> None:
-        if not self._open:
+        if not self._open or self.silenced or self._faults.ws_silent:
             return
         if faults and self._held is None and self._faults.take_reorder():
             self._held = text  # goes out after the next message
@@ -151,6 +155,16 @@ class WsHub:
             if c.kind == "user" and c.listen_key == listen_key:
                 raw = raw if raw is not None else _encode(payload)
                 c.send_event(listen_key, raw)
+
+    def silence(self, clients: Iterable[WsClient] | None = None) -> int:
+        """Silence connections (all open ones by default): they stay open but send nothing
+        more; connections opened later are not affected. Returns how many."""
+        victims = list(self.clients if clients is None else clients)
+        for c in victims:
+            c.silenced = True
+        if victims:
+            log.info("silenced %d websocket connection(s)", len(victims))
+        return len(victims)
 
     def of_listen_key(self, listen_key: str) -> list[WsClient]:
         return [c for c in self.clients if c.kind == "user" and c.listen_key == listen_key]
