@@ -101,6 +101,8 @@ class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     warmup_bars: Annotated[int, msgspec.Meta(ge=0, le=1500)] = 200
     reconnect_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
     rate_limit: bool = True
+    order_transport: Literal["rest", "websocket"] = "rest"
+    """Orders over REST, or over the exchange's websocket trading API (not for "demo")."""
     # -- paper only --
     data: str = ""
     """Paper: the venue whose live bars drive the simulated fills."""
@@ -372,6 +374,12 @@ def _check_venue(
             "a local Bybit fake also needs private_ws_url, e.g. "
             '"ws://127.0.0.1:9200/v5/private" (ws_url is its public linear stream)',
             where=f"{where}.private_ws_url",
+        )
+    if v.order_transport == "websocket" and v.environment == "demo":
+        raise ConfigError(
+            'websocket order entry is not offered for environment = "demo": use '
+            'order_transport = "rest"',
+            where=f"{where}.order_transport",
         )
     if v.kind != "bybit" and v.private_ws_url:
         raise ConfigError(

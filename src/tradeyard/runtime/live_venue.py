@@ -8,7 +8,7 @@ reconciles with the exchange when it starts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tradeyard.bus import Bus
@@ -16,6 +16,7 @@ from tradeyard.errors import ConfigError
 from tradeyard.events import InstrumentSpec
 from tradeyard.runtime.config import VenueEntry
 from tradeyard.store import OrderStore
+from tradeyard.venues.common.account_stream import AccountStream, ExchangePosition
 
 __all__ = ["LiveVenue", "build_live_venue"]
 
@@ -56,6 +57,14 @@ class LiveVenue:
         """(symbol, client order id) of every open order on the configured symbols."""
         return await self.adapter.open_orders(self.entry.symbols)
 
+    def account_stream(
+        self,
+        on_balance: Callable[[float, float | None], None],
+        on_position: Callable[[ExchangePosition], None],
+    ) -> AccountStream:
+        """Wallet and positions as the exchange pushes them (start it after `start`)."""
+        return self.adapter.execution.account_stream(on_balance, on_position)  # type: ignore[no-any-return]
+
     async def start(self) -> None:
         """The adapter: execution (reconcile, then user stream and commands) first, then the
         warm-up bars and the feed."""
@@ -89,7 +98,7 @@ def build_live_venue(
             public_ws_url=entry.ws_url, private_ws_url=entry.private_ws_url,
             symbols=list(entry.symbols), interval=entry.interval,
             warmup_bars=min(entry.warmup_bars, 999), reconnect_delay_s=entry.reconnect_delay_s,
-            rate_limit=entry.rate_limit,
+            rate_limit=entry.rate_limit, order_transport=entry.order_transport,
         )  # fmt: skip
         adapter: Any = build_bybit(bus, bybit, env)
     else:
@@ -100,6 +109,7 @@ def build_live_venue(
             api_secret_env=entry.api_secret_env, rest_url=entry.rest_url, ws_url=entry.ws_url,
             symbols=list(entry.symbols), interval=entry.interval, warmup_bars=entry.warmup_bars,
             reconnect_delay_s=entry.reconnect_delay_s, rate_limit=entry.rate_limit,
+            order_transport=entry.order_transport,
         )  # fmt: skip
         adapter = build_venue(bus, binance, env)
     adapter.attach_store(store)

@@ -8,10 +8,12 @@ trader. Subscription order matters on the in-process bus: a paper SimVenue sees 
 the strategies do, exactly as in a backtest (a signal on a bar's close fills at the next open).
 
 Start-up: instrument filters and the wallet are read over REST (the wallet reaches the traders as
-a BalanceUpdate; it is re-read after fills), then each adapter starts: its user stream, then its
-warm-up bars, which go through the bots like any bars with the traders *paused*, so history
-builds indicators but sends no orders; then live bars, traders on. Positions already open on the
-exchange at start are logged, not adopted.
+a BalanceUpdate), then each adapter starts: its user stream, then its warm-up bars, which go
+through the bots like any bars with the traders *paused*, so history builds indicators but sends
+no orders; then live bars, traders on. From then on the wallet and the positions come from the
+private websocket (`AccountStream`): each wallet change reaches the traders as a BalanceUpdate
+(re-read over REST when the stream does not say what is available), and the exchange's positions
+show in `status()`. Positions already open on the exchange at start are logged, not adopted.
 
 The order store (`[store]`, default a SQLite file next to the config) is opened when there is a
 live venue: each live adapter writes an order's intent before sending it, records every update
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -60,6 +63,7 @@ from tradeyard.runtime.config import RunConfig
 from tradeyard.runtime.live_venue import LiveVenue, build_live_venue
 from tradeyard.store import OrderStore, open_store
 from tradeyard.strategies import get as get_strategy
+from tradeyard.venues.common.account_stream import AccountStream, ExchangePosition
 from tradeyard.venues.sim import SimVenue, SimVenueConfig
 from tradeyard.venues.sim.config import default_instrument
 
@@ -125,6 +129,9 @@ class Node:
         self._stop = asyncio.Event()
         self._refresh: dict[str, asyncio.Task[None] | None] = {}
         self._refresh_again: set[str] = set()
+        self._accounts: dict[str, AccountStream] = {}
+        self.exchange_positions: dict[str, dict[str, float]] = {}
+        """Per live venue, the positions its private websocket last reported (symbol → qty)."""
         self._built = False
         self._closed = False
 
@@ -260,15 +267,30 @@ class Node:
     def _on_exec(self, _topic: str, event: Event) -> None:
         if isinstance(event, Fill):
             self.stats.fills += 1
-            if event.venue in self.live:
-                self._schedule_refresh(event.venue)
         elif isinstance(event, OrderUpdate) and event.status == "rejected":
             self.stats.rejections += 1
             log.warning("%s: order %s rejected: %s", event.trader, event.client_order_id,
                         event.reason)  # fmt: skip
 
+    def _on_wallet(self, venue: str, wallet: float, available: float | None) -> None:
+        """The private websocket reported the wallet: pass it on to the venue's traders. A
+        stream that does not say what is available (Binance's ACCOUNT_UPDATE) triggers one
+        REST read of both instead."""
+        if available is None:
+            self._schedule_refresh(venue)
+            return
+        for trader in self._traders_on(venue):
+            self.bus.publish(
+                topics.execution(trader.bot_id),
+                BalanceUpdate(trader.bot_id, venue, self.stats.last_bar_ms, "USDT", wallet,
+                              available, reason="stream"),
+            )  # fmt: skip
+
+    def _on_exchange_position(self, venue: str, pos: ExchangePosition) -> None:
+        self.exchange_positions.setdefault(venue, {})[pos.symbol] = pos.qty
+
     def _schedule_refresh(self, venue: str) -> None:
-        """Re-read the wallet after fills (coalesced: one request in flight per venue)."""
+        """Re-read the wallet over REST (coalesced: one request in flight per venue)."""
         task = self._refresh.get(venue)
         if task is not None and not task.done():
             self._refresh_again.add(venue)
@@ -310,9 +332,16 @@ class Node:
                     "%s: positions already open at start (not adopted by the traders): %s",
                     name, existing,
                 )  # fmt: skip
-        for lv in self.live.values():
+        for name, lv in self.live.items():
             async with _reaching(lv):
                 await lv.start()  # user stream, then warm-up bars through the (paused) bots
+            if self._traders_on(name):
+                stream = lv.account_stream(
+                    functools.partial(self._on_wallet, name),
+                    functools.partial(self._on_exchange_position, name),
+                )
+                await stream.start()
+                self._accounts[name] = stream
         for trader in self.traders.values():
             trader.paused = False
         self.stats.warm = True
@@ -393,6 +422,9 @@ class Node:
         if self._closed:
             return
         self._closed = True
+        for stream in self._accounts.values():
+            await stream.close()
+        self._accounts.clear()
         for task in self._refresh.values():
             if task is not None:
                 task.cancel()
@@ -423,6 +455,9 @@ class Node:
                 tid: {k: q for k, q in t.positions.items() if q} for tid, t in self.traders.items()
             },
             "wallet": {tid: t.wallet for tid, t in self.traders.items()},
+            "exchange_positions": {
+                v: {k: q for k, q in ps.items() if q} for v, ps in self.exchange_positions.items()
+            },
         }
 
 

@@ -21,7 +21,7 @@ from tradeyard.venues.binance.market_data import (
     make_market_client,
     retry_policy,
 )
-from tradeyard.venues.binance.urls import urls_for
+from tradeyard.venues.binance.urls import urls_for, ws_orders_url
 from tradeyard.venues.common.credentials import load_credentials
 from tradeyard.venues.common.errors import StreamError
 from tradeyard.venues.common.live_venue import LiveVenue
@@ -116,5 +116,7 @@ def build_venue(
     credentials = load_credentials(config, "Binance", env)
     market_data = BinanceMarketData(bus, make_market_client(config, urls), config)
     trading_client = make_resilient(make_trading_client(config, urls, credentials), config)
+    if config.order_transport == "websocket":
+        trading_client.urls["api"]["ws"]["ws-api"]["linear"] = ws_orders_url(config, urls)
     execution = BinanceExecution(bus, trading_client, config)
     return BinanceVenue(config, market_data, execution)

@@ -17,7 +17,7 @@ import msgspec
 
 from tradeyard.venues.common.kline import Kline
 
-__all__ = ["decode_kline_frame", "is_kline_frame"]
+__all__ = ["decode_frame", "decode_kline_frame", "is_kline_frame"]
 
 
 class _K(msgspec.Struct, gc=False):
@@ -75,3 +75,9 @@ def decode_kline_frame(raw: str | bytes) -> Kline | None:
         return None
     k = event.k
     return Kline(k.s, k.i, k.t, k.T, k.o, k.h, k.l, k.c, k.v, k.x)
+
+
+def decode_frame(raw: str | bytes) -> list[Kline] | None:
+    """`decode_kline_frame` as a list (the shape both venues' lean decoders share)."""
+    kline = decode_kline_frame(raw)
+    return None if kline is None else [kline]

@@ -47,6 +47,26 @@ def urls_for(config: BinanceConfig) -> VenueUrls:
     )
 
 
+WS_ORDER_URLS = {
+    "prod": "wss://ws-fapi.binance.com/ws-fapi/v1",
+    "testnet": "wss://testnet.binancefuture.com/ws-fapi/v1",
+}
+"""The WS API (websocket order entry) of each environment; `local` is the fake's /ws-fapi/v1."""
+
+
+def ws_orders_url(config: BinanceConfig, urls: VenueUrls) -> str:
+    """Where `order_transport = "websocket"` sends orders (ValueError where there is none)."""
+    if config.environment == "local":
+        return urls.ws.removesuffix("/ws") + "/ws-fapi/v1"
+    url = WS_ORDER_URLS.get(config.environment)
+    if url is None:
+        raise ValueError(
+            f"order_transport='websocket' is not offered for environment "
+            f"{config.environment!r}: use order_transport='rest'"
+        )
+    return url
+
+
 def apply_to_ccxt(exchange: Any, urls: VenueUrls) -> None:
     """Point a ccxt (pro) binanceusdm client at `urls`, in place."""
     api = exchange.urls["api"]

@@ -56,6 +56,10 @@ class BybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A Retry-After longer than this (a long IP ban) is not waited out inside a request."""
     rate_limit: bool = True
     """ccxt's client-side throttle (tests against the fake turn it off)."""
+    order_transport: Literal["rest", "websocket"] = "rest"
+    """How orders and cancels go out: REST, or the exchange's websocket trading API (Bybit /v5/trade)
+    over a connection kept open, which saves a request's setup on every order. Not offered
+    for environment "demo"."""
 
     def __post_init__(self) -> None:
         urls = (self.rest_url, self.public_ws_url, self.private_ws_url)

@@ -15,7 +15,7 @@ from tradeyard.venues.bybit.config import BybitConfig
 from tradeyard.venues.bybit.errors import TABLE
 from tradeyard.venues.bybit.execution import BybitExecution, make_trading_client
 from tradeyard.venues.bybit.market_data import BybitMarketData, make_market_client, retry_policy
-from tradeyard.venues.bybit.urls import urls_for
+from tradeyard.venues.bybit.urls import urls_for, ws_orders_url
 from tradeyard.venues.common.credentials import load_credentials
 from tradeyard.venues.common.live_venue import LiveVenue
 from tradeyard.venues.common.rest_retry import with_rest_retry
@@ -48,5 +48,7 @@ def build_venue(bus: Bus, config: BybitConfig, env: Mapping[str, str] | None = N
     credentials = load_credentials(config, "Bybit", env)
     market_data = BybitMarketData(bus, make_market_client(config, urls), config)
     trading_client = make_resilient(make_trading_client(config, urls, credentials), config)
+    if config.order_transport == "websocket":
+        trading_client.urls["api"]["ws"]["private"]["trade"] = ws_orders_url(config, urls)
     execution = BybitExecution(bus, trading_client, config)
     return BybitVenue(config, market_data, execution)

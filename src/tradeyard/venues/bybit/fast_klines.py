@@ -17,7 +17,7 @@ import msgspec
 from tradeyard.venues.bybit.schemas import INTERVALS
 from tradeyard.venues.common.kline import Kline
 
-__all__ = ["decode_kline_frame", "is_kline_frame"]
+__all__ = ["decode_frame", "decode_kline_frame", "is_kline_frame"]
 
 
 class _Entry(msgspec.Struct, gc=False):
@@ -64,3 +64,7 @@ def decode_kline_frame(raw: str | bytes) -> list[Kline] | None:
         Kline(symbol, interval, e.start, e.end, e.open, e.high, e.low, e.close, e.volume, e.confirm)
         for e in frame.data
     ]
+
+
+decode_frame = decode_kline_frame
+"""The shape both venues' lean decoders share: the klines of a kline frame, else None."""

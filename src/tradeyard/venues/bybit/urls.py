@@ -67,6 +67,27 @@ def urls_for(config: BybitConfig) -> VenueUrls:
     )
 
 
+WS_ORDER_URLS = {
+    "prod": "wss://stream.bybit.com/v5/trade",
+    "testnet": "wss://stream-testnet.bybit.com/v5/trade",
+}
+"""Websocket order entry of each environment (Bybit offers none for demo trading); `local` is
+the fake's /v5/trade."""
+
+
+def ws_orders_url(config: BybitConfig, urls: VenueUrls) -> str:
+    """Where `order_transport = "websocket"` sends orders (ValueError where there is none)."""
+    if config.environment == "local":
+        return urls.private_ws.removesuffix("/v5/private") + "/v5/trade"
+    url = WS_ORDER_URLS.get(config.environment)
+    if url is None:
+        raise ValueError(
+            f"order_transport='websocket' is not offered for environment "
+            f"{config.environment!r}: use order_transport='rest'"
+        )
+    return url
+
+
 def apply_to_ccxt(exchange: Any, urls: VenueUrls) -> None:
     """Point a ccxt (pro) bybit client at `urls`, in place."""
     api = exchange.urls["api"]

@@ -39,6 +39,12 @@ import ccxt
 from tradeyard.bus import Bus, Subscription
 from tradeyard.errors import VenueError
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
+from tradeyard.venues.common.account_stream import (
+    AccountStream,
+    BalanceHandler,
+    PositionHandler,
+)
+from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.parse import order_update_from_order, trader_from_client_order_id
 from tradeyard.venues.common.reconcile import reconcile, update_from_record
 from tradeyard.venues.common.symbols import to_ccxt, to_venue
@@ -75,8 +81,12 @@ class CcxtExecution:
         self._client = client
         self._venue = config.venue
         self._delay = config.reconnect_delay_s
+        self._max_delay = float(getattr(config, "reconnect_max_delay_s", 30.0))
         self._symbols = list(config.symbols)
         self._store = store
+        # "websocket": orders and cancels go over the exchange's websocket trading API (Binance
+        # WS API, Bybit /v5/trade): one less TLS/HTTP round trip per order on a kept-open socket.
+        self._ws_orders = getattr(config, "order_transport", "rest") == "websocket"
         self._owner: dict[str, str] = {}
         self._seen_updates: set[tuple[str, str, float]] = set()
         self._updated: set[str] = set()
@@ -86,7 +96,10 @@ class CcxtExecution:
         self._subscription: Subscription | None = None
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(venue={self._venue!r}, inflight={len(self._inflight)})"
+        return (
+            f"{type(self).__name__}(venue={self._venue!r}, inflight={len(self._inflight)}, "
+            f"orders_over={'websocket' if self._ws_orders else 'rest'})"
+        )
 
     # -- venue hooks --------------------------------------------------------------------------
     def order_params(self, cmd: SubmitOrder) -> tuple[str, dict[str, Any]]:
@@ -192,8 +205,9 @@ class CcxtExecution:
             if refused is not None:
                 return refused
         order_type, params = self.order_params(cmd)
+        create = self._client.create_order_ws if self._ws_orders else self._client.create_order
         try:
-            order = await self._client.create_order(
+            order = await create(
                 to_ccxt(cmd.symbol), order_type, cmd.side, cmd.qty, cmd.price, params
             )
         except ccxt.BaseError as e:
@@ -269,10 +283,9 @@ class CcxtExecution:
     async def cancel(self, cmd: CancelOrder) -> None:
         """Cancel by client order id; the `canceled` update arrives on the order stream."""
         self._owner[cmd.client_order_id] = cmd.trader
+        cancel = self._client.cancel_order_ws if self._ws_orders else self._client.cancel_order
         try:
-            order = await self._client.cancel_order(
-                None, to_ccxt(cmd.symbol), self.cancel_params(cmd.client_order_id)
-            )
+            order = await cancel(None, to_ccxt(cmd.symbol), self.cancel_params(cmd.client_order_id))
         except ccxt.BaseError as e:
             err = self.from_ccxt(e, where=f"{self._venue} {cmd.symbol}",
                                  client_order_id=cmd.client_order_id)  # fmt: skip
@@ -282,13 +295,14 @@ class CcxtExecution:
 
     # -- private streams ----------------------------------------------------------------------
     async def _watch_orders(self) -> None:
+        backoff = self._stream_backoff()
         while True:
             try:
                 orders = await self._client.watch_orders()
             except ccxt.BaseError as e:
-                log.warning("%s: order stream lost (%s); re-watching", self._venue, e)
-                await asyncio.sleep(self._delay)
+                await self._stream_lost("order", e, backoff)
                 continue
+            backoff.reset()
             for order in orders:
                 coid = str(order.get("clientOrderId") or "")
                 trader = self._trader(coid)
@@ -298,14 +312,14 @@ class CcxtExecution:
                     self.report_update(update)
 
     async def _watch_trades(self) -> None:
+        backoff = self._stream_backoff()
         while True:
             try:
                 trades = await self._client.watch_my_trades()
             except ccxt.BaseError as e:
-                log.warning("%s: %s stream lost (%s); re-watching", self._venue,
-                            self.trade_stream, e)  # fmt: skip
-                await asyncio.sleep(self._delay)
+                await self._stream_lost(self.trade_stream, e, backoff)
                 continue
+            backoff.reset()
             for trade in trades:
                 coid = self.trade_client_order_id(trade)
                 trader = self._trader(coid)
@@ -315,6 +329,23 @@ class CcxtExecution:
                 self.report_fill(
                     self.fill_from_trade(trade, to_venue(trade["symbol"]), trader, coid)
                 )
+
+    def _stream_backoff(self) -> Backoff:
+        return Backoff(self._delay, max(self._delay, self._max_delay))
+
+    async def _stream_lost(self, stream: str, e: BaseException, backoff: Backoff) -> None:
+        """Log a lost private stream (an ERROR when the keys are refused: it will not heal by
+        itself) and wait the next jittered backoff before watching it again."""
+        # Never less than the base delay: re-watching at once can attach to the connection
+        # that is being torn down (a listen key being renewed) and wait on it for ever.
+        wait = max(self._delay, backoff.next_delay())
+        if isinstance(e, ccxt.AuthenticationError):
+            log.error("%s: %s stream refused the API key (%s); check the key variables; "
+                      "retrying in %.1fs", self._venue, stream, e, wait)  # fmt: skip
+        else:
+            log.warning("%s: %s stream lost (%s); re-watching in %.2fs", self._venue, stream,
+                        e, wait)  # fmt: skip
+        await asyncio.sleep(wait)
 
     def _trader(self, client_order_id: str) -> str | None:
         return self._owner.get(client_order_id) or trader_from_client_order_id(client_order_id)
@@ -355,6 +386,17 @@ class CcxtExecution:
             return True
 
     # -- account reads (ccxt unified structures) ----------------------------------------------
+    def account_stream(
+        self,
+        on_balance: BalanceHandler | None = None,
+        on_position: PositionHandler | None = None,
+    ) -> AccountStream:
+        """The wallet and positions pushed on this client's private websocket (not started)."""
+        return AccountStream(
+            self._client, self._venue, self._symbols, on_balance=on_balance,
+            on_position=on_position, reconnect_delay_s=self._delay,
+        )  # fmt: skip
+
     def now_ms(self) -> int:
         return int(self._client.milliseconds())
 

@@ -111,9 +111,12 @@ class BybitAccount:
         if order is None:
             return []  # a liquidation or a refused cancel: nothing Bybit would push here
         fill, self._fill = self._fill, None
+        untriggered = order.status == "Untriggered"
         order.status, order.cancel_type = bybit_status(u.status, u.reason)
         if order.conditional and order.status == "New":
             order.status = "Untriggered"  # Bybit's open state of a conditional order
+        elif untriggered and order.status == "Cancelled" and fill is None:
+            order.status = "Deactivated"  # a conditional order cancelled before its trigger
         order.updated = u.ts
         out: list[Push] = []
         if fill is not None and fill.client_order_id == sim_id:

@@ -96,7 +96,8 @@ class BybitExchange(SimExchange[BybitAccount]):
         order = BybitOrder(
             str(uuid.uuid4()), req.order_link_id, req.symbol, req.side, req.order_type,
             req.time_in_force, req.qty, req.price, req.reduce_only, now, now,
-            trigger_price=req.trigger_price, status="Untriggered" if req.trigger_price else "New",
+            trigger_price=req.trigger_price, trigger_direction=req.trigger_direction,
+            status="Untriggered" if req.trigger_price else "New",
         )  # fmt: skip
         sim_type = "market" if req.order_type == "Market" else "limit"
         if req.trigger_price:

@@ -32,6 +32,8 @@ class BybitOrder:
     created: int
     updated: int
     trigger_price: float = 0.0
+    trigger_direction: int = 0
+    """1: triggers when the price rises to `trigger_price`, 2: when it falls to it."""
     status: str = "New"
     cum_qty: float = 0.0
     cum_value: float = 0.0
