@@ -11,6 +11,7 @@ import pytest
 
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.runtime import Node, load_run_config
+from tradeyard.testkit import wait_until
 from tradeyard.venues.fakes.bybit import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -19,12 +20,6 @@ from tradeyard.venues.fakes.bybit import (
 )
 
 SYMBOL = "ETHUSDT"
-
-
-async def wait_until(check, timeout_s: float = 5.0) -> None:  # type: ignore[no-untyped-def]
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import pytest
 from tradeyard.errors import ConfigError
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.runtime import Node, ShutdownReport, load_run_config
+from tradeyard.testkit import wait_until
 from tradeyard.venues.fakes.binance import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -31,12 +32,6 @@ SYMBOL = "ETHUSDT"
 
 def run(coro: Coroutine[Any, Any, None], timeout_s: float = 20.0) -> None:
     asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 async def advance_until(

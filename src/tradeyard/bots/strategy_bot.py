@@ -53,7 +53,7 @@ class _SymbolRunner:
                 self._mismatch(bar)
             self.cursor = i + 1
             self.assign(i)
-        else:
+        elif self.feeds:
             for ind, fields in self.feeds:
                 ind.update(*[getattr(bar, f) for f in fields])
         inst = self.inst

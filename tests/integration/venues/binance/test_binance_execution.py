@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 from tradeyard.bus import InProcessBus
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.testkit import run, wait_until
 from tradeyard.venues.binance import BinanceConfig, BinanceVenue, build_venue
 from tradeyard.venues.fakes.binance import (
     DEFAULT_API_KEY,
@@ -31,16 +31,6 @@ WARMUP = 600
 TRADER = "trend-1"
 ENV = {"BINANCE_API_KEY": DEFAULT_API_KEY, "BINANCE_API_SECRET": DEFAULT_API_SECRET}
 LATENCY_MS = 50.0
-
-
-def run(coro: Coroutine[Any, Any, None], timeout_s: float = 30.0) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
 
 
 @pytest.fixture(scope="module")

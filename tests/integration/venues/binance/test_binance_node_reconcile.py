@@ -14,6 +14,7 @@ import pytest
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.runtime import Node, load_run_config
 from tradeyard.store import open_store
+from tradeyard.testkit import wait_until
 from tradeyard.venues.fakes.binance import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
@@ -26,12 +27,6 @@ SYMBOL = "ETHUSDT"
 
 def run(coro: Coroutine[Any, Any, Any], timeout_s: float = 60.0) -> Any:
     return asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture(scope="module")

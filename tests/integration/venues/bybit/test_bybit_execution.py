@@ -10,7 +10,7 @@ import io
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +19,7 @@ import pytest
 from tradeyard.bus import InProcessBus
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.testkit import run, wait_until
 from tradeyard.venues.bybit import BybitConfig, BybitVenue, build_venue
 from tradeyard.venues.fakes.bybit import (
     DEFAULT_API_KEY,
@@ -33,16 +34,6 @@ TRADER = "trend-1"
 VENUE = "bybit"
 ENV = {"BYBIT_API_KEY": DEFAULT_API_KEY, "BYBIT_API_SECRET": DEFAULT_API_SECRET}
 LATENCY_MS = 50.0
-
-
-def run(coro: Coroutine[Any, Any, None], timeout_s: float = 30.0) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,8 @@ insufficient margin and the other order rejections. Each produces its documented
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 from tradeyard.bus import InProcessBus
 from tradeyard.events import Bar, CancelOrder, Event, OrderUpdate, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.testkit import run, wait_until
 from tradeyard.venues.bybit import BybitConfig, BybitVenue, build_venue
 from tradeyard.venues.bybit.errors import from_ccxt, rejection_reason
 from tradeyard.venues.fakes.bybit import (
@@ -33,16 +33,6 @@ VENUE = "bybit"
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 ENV = {"BYBIT_API_KEY": DEFAULT_API_KEY, "BYBIT_API_SECRET": DEFAULT_API_SECRET}
 WRONG_SECRET_ENV = {"BYBIT_API_KEY": DEFAULT_API_KEY, "BYBIT_API_SECRET": "not-the-secret"}
-
-
-def run(coro: Coroutine[Any, Any, None], timeout_s: float = 30.0) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import pytest
 from tradeyard.bus import InProcessBus
 from tradeyard.events import SubmitOrder
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.testkit import run, wait_until
 from tradeyard.venues import binance, bybit
 from tradeyard.venues.common.account_stream import AccountStream, ExchangePosition
 from tradeyard.venues.fakes import binance as fake_binance
@@ -61,12 +62,6 @@ def sim_trader(fake: Any) -> str:
     return str(acct.trader)
 
 
-async def _wait(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
-
-
 @pytest.mark.parametrize("make", [_binance, _bybit], ids=["binance", "bybit"])
 def test_account_stream_when_order_fills_pushes_wallet_and_signed_positions(
     make: Callable[..., Any], bars: dict[str, BarSeries]
@@ -94,7 +89,7 @@ def test_account_stream_when_order_fills_pushes_wallet_and_signed_positions(
                         SubmitOrder("t", name, sym, 0, f"t-{seq}", side, "market", qty)
                     )
                 await fake.advance(1)
-                await _wait(
+                await wait_until(
                     lambda: {p.symbol for p in positions} == set(SYMBOLS) and bool(balances)
                 )
                 assert stream.positions["BTCUSDT"].qty == pytest.approx(0.01)
@@ -110,4 +105,4 @@ def test_account_stream_when_order_fills_pushes_wallet_and_signed_positions(
                 await stream.close()
                 await venue.close()
 
-    asyncio.run(asyncio.wait_for(scenario(), 30))
+    run(scenario())

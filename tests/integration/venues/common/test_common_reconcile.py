@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from tradeyard.bus import InProcessBus
 from tradeyard.events import Event, Fill, OrderUpdate, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.store import OrderStore, open_store
+from tradeyard.testkit import wait_until
 from tradeyard.venues.common.reconcile import NOT_SENT_REASON
 
 WARMUP = 600
@@ -28,12 +29,6 @@ VENUES = ["binanceusdm", "bybit"]
 
 def run(coro: Coroutine[Any, Any, None], timeout_s: float = 60.0) -> None:
     asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +19,7 @@ import pytest
 from tradeyard.bus import InProcessBus
 from tradeyard.events import Bar
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.testkit import run, wait_until
 from tradeyard.venues import binance, bybit
 from tradeyard.venues.fakes import binance as fake_binance
 from tradeyard.venues.fakes import bybit as fake_bybit
@@ -84,16 +85,6 @@ BYBIT = Kit(
     rate_label="rate limited (10006)",
 )
 KITS = pytest.mark.parametrize("kit", [BINANCE, BYBIT], ids=["binance", "bybit"])
-
-
-def run(coro: Coroutine[Any, Any, None], timeout_s: float = 30.0) -> None:
-    asyncio.run(asyncio.wait_for(coro, timeout_s))
-
-
-async def wait_until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
 
 
 @pytest.fixture(scope="module")

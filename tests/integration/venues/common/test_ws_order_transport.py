@@ -13,6 +13,7 @@ import pytest
 from tradeyard.bus import InProcessBus
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
+from tradeyard.testkit import run, wait_until
 from tradeyard.venues import binance, bybit
 from tradeyard.venues.fakes import binance as fake_binance
 from tradeyard.venues.fakes import bybit as fake_bybit
@@ -55,12 +56,6 @@ def _bybit(bars: dict[str, BarSeries]) -> tuple[Any, Callable[..., Any], str]:
     return fake, build, "trade"
 
 
-async def _wait(check: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not check():
-            await asyncio.sleep(0.005)
-
-
 @pytest.mark.parametrize("make", [_binance, _bybit], ids=["binance", "bybit"])
 def test_execution_when_orders_go_over_websocket_fills_and_cancels_as_over_rest(
     make: Callable[..., Any], bars: dict[str, BarSeries]
@@ -97,9 +92,9 @@ def test_execution_when_orders_go_over_websocket_fills_and_cancels_as_over_rest(
                 # the orders travelled over the fake's order-entry websocket
                 assert any(c.kind == ws_kind for c in fake.hub.clients)
                 await fake.advance(1)
-                await _wait(lambda: any(isinstance(e, Fill) for e in seen))
+                await wait_until(lambda: any(isinstance(e, Fill) for e in seen))
                 await venue.execution.cancel(CancelOrder(TRADER, name, "ETHUSDT", 0, f"{TRADER}-2"))
-                await _wait(lambda: any(isinstance(e, OrderUpdate) and e.status == "canceled"
+                await wait_until(lambda: any(isinstance(e, OrderUpdate) and e.status == "canceled"
                                         for e in seen))  # fmt: skip
                 statuses = {
                     (e.client_order_id, e.status) for e in seen if isinstance(e, OrderUpdate)
@@ -110,7 +105,7 @@ def test_execution_when_orders_go_over_websocket_fills_and_cancels_as_over_rest(
             finally:
                 await venue.close()
 
-    asyncio.run(asyncio.wait_for(scenario(), 30))
+    run(scenario())
 
 
 def test_venue_config_when_websocket_orders_asked_for_demo_names_the_field() -> None:
