@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tradeyard.venues.binance.config import BinanceConfig
+from tradeyard.venues.common.ws_orders import ws_orders_url_for
 
 __all__ = ["CCXT_SECTIONS", "VenueUrls", "apply_to_ccxt", "urls_for"]
 
@@ -56,15 +57,9 @@ WS_ORDER_URLS = {
 
 def ws_orders_url(config: BinanceConfig, urls: VenueUrls) -> str:
     """Where `order_transport = "websocket"` sends orders (ValueError where there is none)."""
-    if config.environment == "local":
-        return urls.ws.removesuffix("/ws") + "/ws-fapi/v1"
-    url = WS_ORDER_URLS.get(config.environment)
-    if url is None:
-        raise ValueError(
-            f"order_transport='websocket' is not offered for environment "
-            f"{config.environment!r}: use order_transport='rest'"
-        )
-    return url
+    return ws_orders_url_for(
+        config.environment, urls.ws.removesuffix("/ws") + "/ws-fapi/v1", WS_ORDER_URLS
+    )
 
 
 def apply_to_ccxt(exchange: Any, urls: VenueUrls) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tradeyard.venues.bybit.config import BybitConfig
+from tradeyard.venues.common.ws_orders import ws_orders_url_for
 
 __all__ = [
     "PRIVATE_WS_KEYS",
@@ -77,15 +78,9 @@ the fake's /v5/trade."""
 
 def ws_orders_url(config: BybitConfig, urls: VenueUrls) -> str:
     """Where `order_transport = "websocket"` sends orders (ValueError where there is none)."""
-    if config.environment == "local":
-        return urls.private_ws.removesuffix("/v5/private") + "/v5/trade"
-    url = WS_ORDER_URLS.get(config.environment)
-    if url is None:
-        raise ValueError(
-            f"order_transport='websocket' is not offered for environment "
-            f"{config.environment!r}: use order_transport='rest'"
-        )
-    return url
+    return ws_orders_url_for(
+        config.environment, urls.private_ws.removesuffix("/v5/private") + "/v5/trade", WS_ORDER_URLS
+    )
 
 
 def apply_to_ccxt(exchange: Any, urls: VenueUrls) -> None:
