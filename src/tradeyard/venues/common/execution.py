@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -87,6 +88,7 @@ class CcxtExecution:
         # "websocket": orders and cancels go over the exchange's websocket trading API (Binance
         # WS API, Bybit /v5/trade): one less TLS/HTTP round trip per order on a kept-open socket.
         self._ws_orders = getattr(config, "order_transport", "rest") == "websocket"
+        self._leverage: dict[str, int] = {}  # symbol -> leverage last set on the exchange
         self._owner: dict[str, str] = {}
         self._seen_updates: set[tuple[str, str, float]] = set()
         self._updated: set[str] = set()
@@ -207,6 +209,7 @@ class CcxtExecution:
         order_type, params = self.order_params(cmd)
         create = self._client.create_order_ws if self._ws_orders else self._client.create_order
         try:
+            await self._sync_leverage(cmd)
             order = await create(
                 to_ccxt(cmd.symbol), order_type, cmd.side, cmd.qty, cmd.price, params
             )
@@ -230,6 +233,23 @@ class CcxtExecution:
         if not (self.stream_first_wins and cmd.client_order_id in self._updated):
             self.report_update(update)
         return update
+
+    async def _sync_leverage(self, cmd: SubmitOrder) -> None:
+        """Set the symbol's leverage on the exchange before the first order that asks for a new
+        one (whole numbers, rounded up: the exchange setting is a ceiling the trader's sizing
+        stays under). Reduce-only orders never need more."""
+        if cmd.leverage is None or cmd.reduce_only:
+            return
+        want = max(1, math.ceil(cmd.leverage - 1e-9))
+        if self._leverage.get(cmd.symbol) == want:
+            return
+        try:
+            await self._client.set_leverage(want, to_ccxt(cmd.symbol))
+        except ccxt.BaseError as e:
+            if not _leverage_unchanged(e):
+                raise
+        self._leverage[cmd.symbol] = want
+        log.info("%s %s: leverage set to %dx", self._venue, cmd.symbol, want)
 
     async def _ask_after_unanswered(self, cmd: SubmitOrder, err: VenueError) -> OrderUpdate | None:
         """The request failed in a way that does not say whether the exchange took the order (a
@@ -434,6 +454,11 @@ class CcxtExecution:
 
     def fill(self, trade: Mapping[str, Any], symbol: str, trader: str, coid: str) -> Fill:
         return self.fill_from_trade(trade, symbol, trader, coid)
+
+
+def _leverage_unchanged(exc: BaseException) -> bool:
+    """Bybit answers 110043 "leverage not modified" when it already is what was asked."""
+    return "110043" in str(exc)
 
 
 def _outcome_unknown(exc: BaseException) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,46 +13,16 @@ from tradeyard.bus import InProcessBus
 from tradeyard.events import SubmitOrder
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.testkit import run, wait_until
-from tradeyard.venues import binance, bybit
-from tradeyard.venues.common.account_stream import AccountStream, ExchangePosition
-from tradeyard.venues.fakes import binance as fake_binance
-from tradeyard.venues.fakes import bybit as fake_bybit
+from tradeyard.testkit.venues import local_fake, local_venue
+from tradeyard.venues.common.account_stream import ExchangePosition
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
+KINDS = pytest.mark.parametrize("kind", ["binanceusdm", "bybit"])
 
 
 @pytest.fixture(scope="module")
 def bars() -> dict[str, BarSeries]:
     return load_bars(bundled_bars_dir(), SYMBOLS)
-
-
-def _binance(bus: InProcessBus, bars: dict[str, BarSeries]) -> tuple[Any, Callable[[Any], Any]]:
-    fake = fake_binance.FakeBinance(
-        fake_binance.FakeBinanceConfig(substeps=2, warmup_bars=600), bars
-    )
-
-    def venue(f: Any) -> Any:
-        cfg = binance.BinanceConfig(environment="local", rest_url=f.rest_url, ws_url=f.ws_url,
-                                    symbols=SYMBOLS, rate_limit=False, reconnect_delay_s=0.05)  # fmt: skip
-        env = {"BINANCE_API_KEY": fake_binance.DEFAULT_API_KEY,
-               "BINANCE_API_SECRET": fake_binance.DEFAULT_API_SECRET}  # fmt: skip
-        return binance.build_venue(bus, cfg, env)
-
-    return fake, venue
-
-
-def _bybit(bus: InProcessBus, bars: dict[str, BarSeries]) -> tuple[Any, Callable[[Any], Any]]:
-    fake = fake_bybit.FakeBybit(fake_bybit.FakeBybitConfig(substeps=2, warmup_bars=600), bars, {})
-
-    def venue(f: Any) -> Any:
-        cfg = bybit.BybitConfig(environment="local", rest_url=f.rest_url,
-                                public_ws_url=f.public_ws_url, private_ws_url=f.private_ws_url,
-                                symbols=SYMBOLS, rate_limit=False, reconnect_delay_s=0.05)  # fmt: skip
-        env = {"BYBIT_API_KEY": fake_bybit.DEFAULT_API_KEY,
-               "BYBIT_API_SECRET": fake_bybit.DEFAULT_API_SECRET}  # fmt: skip
-        return bybit.build_venue(bus, cfg, env)
-
-    return fake, venue
 
 
 def sim_trader(fake: Any) -> str:
@@ -62,31 +31,26 @@ def sim_trader(fake: Any) -> str:
     return str(acct.trader)
 
 
-@pytest.mark.parametrize("make", [_binance, _bybit], ids=["binance", "bybit"])
+@KINDS
 def test_account_stream_when_order_fills_pushes_wallet_and_signed_positions(
-    make: Callable[..., Any], bars: dict[str, BarSeries]
+    kind: Any, bars: dict[str, BarSeries]
 ) -> None:
     async def scenario() -> None:
-        bus = InProcessBus()
-        fake, build = make(bus, bars)
-        async with fake:
-            venue = build(fake)
+        async with local_fake(kind, bars) as fake:
+            venue = local_venue(kind, InProcessBus(), fake, symbols=SYMBOLS)
             balances: list[tuple[float, float | None]] = []
             positions: list[ExchangePosition] = []
             await venue.execution.start()
-            stream = AccountStream(
-                venue.execution._client, venue.config.venue, SYMBOLS,
-                on_balance=lambda w, a: balances.append((w, a)), on_position=positions.append,
-                reconnect_delay_s=0.05,
-            )  # fmt: skip
+            stream = venue.execution.account_stream(
+                lambda w, a: balances.append((w, a)), positions.append
+            )
             try:
                 await stream.start()
                 await asyncio.sleep(0.2)  # the watchers subscribe
-                name = venue.config.venue
-                for seq, (sym, side, qty) in enumerate([("BTCUSDT", "buy", 0.01),
-                                                         ("ETHUSDT", "sell", 0.5)], 1):  # fmt: skip
+                orders = [("BTCUSDT", "buy", 0.01), ("ETHUSDT", "sell", 0.5)]
+                for seq, (sym, side, qty) in enumerate(orders, 1):
                     await venue.execution.submit(
-                        SubmitOrder("t", name, sym, 0, f"t-{seq}", side, "market", qty)
+                        SubmitOrder("t", kind, sym, 0, f"t-{seq}", side, "market", qty)
                     )
                 await fake.advance(1)
                 await wait_until(
@@ -103,6 +67,40 @@ def test_account_stream_when_order_fills_pushes_wallet_and_signed_positions(
                 assert stream.wallet == wallet
             finally:
                 await stream.close()
+                await venue.close()
+
+    run(scenario())
+
+
+@KINDS
+def test_execution_when_order_asks_for_leverage_sets_it_on_the_exchange_once(
+    kind: Any, bars: dict[str, BarSeries]
+) -> None:
+    async def scenario() -> None:
+        async with local_fake(kind, bars) as fake:
+            venue = local_venue(kind, InProcessBus(), fake, symbols=SYMBOLS)
+            calls: list[tuple[Any, ...]] = []
+            client = venue.execution._client
+            real = client.set_leverage
+
+            async def counting(*args: Any, **kw: Any) -> Any:
+                calls.append(args)
+                return await real(*args, **kw)
+
+            client.set_leverage = counting
+            await venue.execution.start()
+            try:
+                for seq in (1, 2):
+                    update = await venue.execution.submit(
+                        SubmitOrder(
+                            "t", kind, "ETHUSDT", 0, f"t-{seq}", "buy", "market", 0.1, leverage=2.5
+                        )
+                    )
+                    assert update.status == "new"
+                (acct,) = fake.exchange.accounts.values()
+                assert acct.leverage_of("ETHUSDT") == 3  # rounded up to a whole number
+                assert len(calls) == 1  # set before the first order only
+            finally:
                 await venue.close()
 
     run(scenario())

@@ -5,7 +5,6 @@ unmocked. The lifecycle on the bus is the same as over REST."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,9 +13,8 @@ from tradeyard.bus import InProcessBus
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.testkit import run, wait_until
-from tradeyard.venues import binance, bybit
-from tradeyard.venues.fakes import binance as fake_binance
-from tradeyard.venues.fakes import bybit as fake_bybit
+from tradeyard.testkit.venues import local_fake, local_venue
+from tradeyard.venues import binance
 
 SYMBOLS = ["BTCUSDT", "ETHUSDT"]
 TRADER = "ws-1"
@@ -27,46 +25,16 @@ def bars() -> dict[str, BarSeries]:
     return load_bars(bundled_bars_dir(), SYMBOLS)
 
 
-def _binance(bars: dict[str, BarSeries]) -> tuple[Any, Callable[..., Any], str]:
-    fake = fake_binance.FakeBinance(
-        fake_binance.FakeBinanceConfig(substeps=2, warmup_bars=600), bars
-    )
-
-    def build(bus: InProcessBus, f: Any, **kw: Any) -> Any:
-        cfg = binance.BinanceConfig(environment="local", rest_url=f.rest_url, ws_url=f.ws_url,
-                                    symbols=SYMBOLS, rate_limit=False, reconnect_delay_s=0.05, **kw)  # fmt: skip
-        env = {"BINANCE_API_KEY": fake_binance.DEFAULT_API_KEY,
-               "BINANCE_API_SECRET": fake_binance.DEFAULT_API_SECRET}  # fmt: skip
-        return binance.build_venue(bus, cfg, env)
-
-    return fake, build, "ws-api"
-
-
-def _bybit(bars: dict[str, BarSeries]) -> tuple[Any, Callable[..., Any], str]:
-    fake = fake_bybit.FakeBybit(fake_bybit.FakeBybitConfig(substeps=2, warmup_bars=600), bars, {})
-
-    def build(bus: InProcessBus, f: Any, **kw: Any) -> Any:
-        cfg = bybit.BybitConfig(environment="local", rest_url=f.rest_url,
-                                public_ws_url=f.public_ws_url, private_ws_url=f.private_ws_url,
-                                symbols=SYMBOLS, rate_limit=False, reconnect_delay_s=0.05, **kw)  # fmt: skip
-        env = {"BYBIT_API_KEY": fake_bybit.DEFAULT_API_KEY,
-               "BYBIT_API_SECRET": fake_bybit.DEFAULT_API_SECRET}  # fmt: skip
-        return bybit.build_venue(bus, cfg, env)
-
-    return fake, build, "trade"
-
-
-@pytest.mark.parametrize("make", [_binance, _bybit], ids=["binance", "bybit"])
+@pytest.mark.parametrize(("kind", "ws_kind"), [("binanceusdm", "ws-api"), ("bybit", "trade")])
 def test_execution_when_orders_go_over_websocket_fills_and_cancels_as_over_rest(
-    make: Callable[..., Any], bars: dict[str, BarSeries]
+    kind: Any, ws_kind: str, bars: dict[str, BarSeries]
 ) -> None:
     async def scenario() -> None:
-        fake, build, ws_kind = make(bars)
-        async with fake:
+        async with local_fake(kind, bars) as fake:
             bus = InProcessBus()
             seen: list[Event] = []
             bus.subscribe(topics.execution(TRADER), lambda _t, e: seen.append(e))
-            venue = build(bus, fake, order_transport="websocket")
+            venue = local_venue(kind, bus, fake, symbols=SYMBOLS, order_transport="websocket")
             name = venue.config.venue
             try:
                 await venue.execution.start()
