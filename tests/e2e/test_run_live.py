@@ -64,7 +64,11 @@ def keys(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def write_config(
-    tmp_path: Path, fake: FakeBinance, trade_on: str = "binance", positions: str = "keep"
+    tmp_path: Path,
+    fake: FakeBinance,
+    trade_on: str = "binance",
+    positions: str = "keep",
+    order_transport: str = "rest",
 ) -> Path:
     text = f"""
 [shutdown]
@@ -85,6 +89,7 @@ interval = "1m"
 warmup_bars = 30
 rate_limit = false
 reconnect_delay_s = 0.05
+order_transport = "{order_transport}"
 
 [[venues]]
 name = "paper"
@@ -154,13 +159,14 @@ async def running_node(
             await asyncio.wait_for(asyncio.shield(task), 15)
 
 
+@pytest.mark.parametrize("transport", ["rest", "websocket"])
 def test_run_live_signals_become_fills_and_positions_match_the_exchange(
-    bars, keys, tmp_path
+    bars, keys, tmp_path, transport
 ) -> None:
     async def scenario() -> None:
         async with (
             fake_exchange(bars) as fake,
-            running_node(write_config(tmp_path, fake), fake) as (
+            running_node(write_config(tmp_path, fake, order_transport=transport), fake) as (
                 node,
                 task,
             ),
@@ -174,6 +180,13 @@ def test_run_live_signals_become_fills_and_positions_match_the_exchange(
             await wait_until(lambda: trader.positions.get(SYMBOL, 0.0) == fake_position(fake))
             assert fake_position(fake) != 0.0
             assert trader.positions[SYMBOL] == pytest.approx(fake_position(fake))
+            # the exchange's own report on the private websocket agrees (AccountStream)
+            await wait_until(
+                lambda: (
+                    node.exchange_positions.get("binance", {}).get(SYMBOL)
+                    == pytest.approx(fake_position(fake))
+                )
+            )
             assert node.stats.rejections == 0
             # a resting order (as a limit entry or a bracket would leave) for shutdown to cancel
             spec = trader.instruments[SYMBOL]
