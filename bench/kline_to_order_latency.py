@@ -166,9 +166,12 @@ async def _measure(
     bar_at: dict[int, int] = {}
     cmd_at: dict[str, int] = {}
 
+    got_bar = asyncio.Event()
+
     def on_bar(_topic: str, event: Any) -> None:
         if isinstance(event, Bar) and event.closed:
             bar_at[event.open_time] = time.perf_counter_ns()
+            got_bar.set()
 
     def on_cmd(_topic: str, event: Any) -> None:
         if isinstance(event, SubmitOrder):
@@ -183,12 +186,10 @@ async def _measure(
             await asyncio.wait_for(node.started.wait(), 20)
             await asyncio.sleep(0.3)  # the kline subscription and the user stream settle
             for i in range(2 * closes):
-                seen = node.stats.bars
+                got_bar.clear()  # (no polling: nothing of the bench runs while the node works)
                 async with http.post(f"{base}/_fake/advance", json={"bars": 1}) as r:
                     r.raise_for_status()
-                async with asyncio.timeout(10):
-                    while node.stats.bars <= seen:
-                        await asyncio.sleep(0.0005)
+                await asyncio.wait_for(got_bar.wait(), 10)
                 await node.live[venue].drain()
                 await asyncio.sleep(0.02)  # fills and the balance refresh they trigger
                 await node.live[venue].drain()

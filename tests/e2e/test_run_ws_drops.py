@@ -340,12 +340,10 @@ def per_symbol(record: Record) -> dict[str, tuple[list[Any], list[Any]]]:
 
 
 @pytest.mark.parametrize("mode", ["every_k_bars", "every_n_seconds"])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_two_symbols_with_market_ws_drops_each_symbol_equals_the_uninterrupted_run(
-    mode: str, bars, tmp_path, monkeypatch, caplog
+    case: VenueCase, mode: str, bars, tmp_path, monkeypatch, caplog
 ) -> None:
-    """Binance only: a Bybit run with two symbols cannot start (see the module's report:
-    `runtime/live_venue.py` asks ccxt bybit for positions of several symbols at once)."""
-    case = CASES[0]
     key, secret = case.keys()
     monkeypatch.setenv("TY_DROP_KEY", key)
     monkeypatch.setenv("TY_DROP_SECRET", secret)
@@ -375,10 +373,10 @@ def test_two_symbols_with_market_ws_drops_each_symbol_equals_the_uninterrupted_r
         "order ids, a trader-wide sequence) differs from the uninterrupted run"
     ),
 )
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_two_symbols_with_market_ws_drops_keep_the_cross_symbol_order(
-    bars, tmp_path, monkeypatch
+    case: VenueCase, bars, tmp_path, monkeypatch
 ) -> None:
-    case = CASES[0]
     key, secret = case.keys()
     monkeypatch.setenv("TY_DROP_KEY", key)
     monkeypatch.setenv("TY_DROP_SECRET", secret)

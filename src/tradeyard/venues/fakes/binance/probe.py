@@ -5,9 +5,11 @@ Off unless a test or benchmark turns it on (`FakeBinance.enable_probe()`,
 
 - the market feed stamps each closing kline of the replay's own interval as it is queued for
   the websockets (`kline_closed`);
-- the stream routes stamp each market frame that closes such a kline right after it is handed
-  to a socket (`kline_written`): the "sent" time. What the server does between queueing and
-  writing (matching the closed bar, user-stream pushes) is thus not counted against clients;
+- the stream routes stamp each market frame that closes such a kline right before it is
+  written to a socket (`kline_written`): the "sent" time. What the server does between queueing
+  and writing (matching the closed bar, user-stream pushes) is thus not counted against
+  clients. (Before, not after, the write: on loopback the woken reader can preempt the writer
+  right after the syscall, and a stamp taken then would come after the client's reaction);
 - the order endpoint stamps each order request as its handler starts (`order_received`).
 
 All stamps are the fake's `time.perf_counter_ns` (CLOCK_MONOTONIC), so a client in another
@@ -46,7 +48,7 @@ class LatencyProbe:
         self.closes.setdefault(symbol, []).append((self.clock(), open_time))
 
     def kline_written(self, text: str) -> None:
-        """A market frame was handed to a socket: stamp it if it closes a kline the feed
+        """A market frame is about to be written: stamp it if it closes a kline the feed
         stamped as queued (Binance `x` true, Bybit `confirm` true)."""
         at = self.clock()
         if '"x":true' in text:

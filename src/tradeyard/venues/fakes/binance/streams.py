@@ -151,11 +151,12 @@ class StreamRoutes:
 
 
 def _stamp_writes(ws: web.WebSocketResponse, probe: LatencyProbe) -> None:
-    """Stamp every frame this socket writes (the latency probe's "sent" time)."""
+    """Stamp every frame this socket writes (the latency probe's "sent" time), just before
+    the write: after it, the woken reader may run first and the stamp would come late."""
     send = ws.send_str
 
     async def send_str(data: str, *args: Any, **kwargs: Any) -> None:
-        await send(data, *args, **kwargs)
         probe.kline_written(data)
+        await send(data, *args, **kwargs)
 
     ws.send_str = send_str  # type: ignore[method-assign]
