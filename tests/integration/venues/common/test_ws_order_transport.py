@@ -82,3 +82,28 @@ def test_venue_config_when_websocket_orders_asked_for_demo_names_the_field() -> 
     cfg = binance.BinanceConfig(environment="demo", order_transport="websocket")
     with pytest.raises(ValueError, match="not offered for environment 'demo'"):
         ws_orders_url(cfg, urls_for(cfg))
+
+
+@pytest.mark.parametrize("kind", ["binanceusdm", "bybit"])
+def test_execution_when_rest_answers_429_storm_websocket_orders_still_go_through(
+    kind: Any, bars: dict[str, BarSeries]
+) -> None:
+    async def scenario() -> None:
+        async with local_fake(kind, bars) as fake:
+            bus = InProcessBus()
+            venue = local_venue(kind, bus, fake, symbols=SYMBOLS, order_transport="websocket")
+            try:
+                await venue.execution.start()
+                await wait_until(lambda: any(c.kind == "user" for c in fake.hub.clients))
+                await asyncio.sleep(0.2)  # the private stream's own REST calls are done
+                fake.faults.storm_429 = 50  # REST only: the order socket is not REST
+                update = await venue.execution.submit(
+                    SubmitOrder(TRADER, kind, "BTCUSDT", 0, f"{TRADER}-9", "buy", "market", 0.01)
+                )
+                assert update.status == "new"
+                assert fake.faults.storm_429 == 50  # nothing went over REST for it
+            finally:
+                fake.faults.storm_429 = 0
+                await venue.close()
+
+    run(scenario())

@@ -27,7 +27,7 @@ __all__ = ["error_response", "make_middleware"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COUNTED_PREFIX = "/v5/"
-WS_PATHS = ("/v5/public/", "/v5/private")
+WS_PATHS = ("/v5/public/", "/v5/private", "/v5/trade")  # websocket handshakes: not REST
 
 
 def error_response(err: BybitError, headers: dict[str, str] | None = None) -> web.Response:
