@@ -103,13 +103,22 @@ def serve_fake(venue: str) -> None:
     asyncio.run(main())
 
 
-def _config(venue: str, urls: dict[str, str], key_env: str, secret_env: str, store: str) -> str:
+def _config(
+    venue: str,
+    urls: dict[str, str],
+    key_env: str,
+    secret_env: str,
+    store: str,
+    transport: str,
+    durability: str = "process",
+) -> str:
     kind = "bybit" if venue == "bybit" else "binanceusdm"
     extra = f'private_ws_url = "{urls["private_ws_url"]}"\n' if venue == "bybit" else ""
     url = "sqlite:///:memory:" if store == "memory" else ""  # "": the default file store
     return f"""
 [store]
 url = "{url}"
+durability = "{durability}"
 
 [shutdown]
 positions = "keep"
@@ -128,6 +137,7 @@ symbols = ["{SYMBOL}"]
 warmup_bars = 5
 rate_limit = false
 reconnect_delay_s = 0.05
+order_transport = "{transport}"
 
 [[strategies]]
 id = "flip"
@@ -143,7 +153,12 @@ sizing = {{ mode = "fixed_notional", notional = 200 }}
 
 
 async def measure(
-    venue: str, closes: int, urls: dict[str, str], store: str
+    venue: str,
+    closes: int,
+    urls: dict[str, str],
+    store: str,
+    transport: str = "rest",
+    durability: str = "process",
 ) -> list[dict[str, Any]]:
     from tradeyard.runtime import Node, load_run_config
 
@@ -154,7 +169,7 @@ async def measure(
     os.environ["TY_BENCH_KEY"], os.environ["TY_BENCH_SECRET"] = DEFAULT_API_KEY, DEFAULT_API_SECRET
     with tempfile.TemporaryDirectory() as tmp:  # the run's order store lives next to its config
         path = Path(tmp) / "bench.toml"
-        path.write_text(_config(venue, urls, "TY_BENCH_KEY", "TY_BENCH_SECRET", store))
+        path.write_text(_config(venue, urls, "TY_BENCH_KEY", "TY_BENCH_SECRET", store, transport))
         cfg, env = load_run_config(path)
         return await _measure(venue, closes, urls, Node(cfg, env))
 
@@ -223,8 +238,20 @@ def main() -> None:
         "--store",
         choices=["file", "memory"],
         default="file",
-        help="the run's order store: the default SQLite file (WAL, synchronous=FULL: the "
-        "intent is fsynced before each order) or in-memory SQLite (no fsync)",
+        help="the run's order store: the default SQLite file or in-memory SQLite",
+    )
+    ap.add_argument(
+        "--durability",
+        choices=["process", "power_loss"],
+        default="process",
+        help="[store] durability: process (WAL, synchronous=NORMAL) or power_loss (an fsync "
+        "before each order)",
+    )
+    ap.add_argument(
+        "--transport",
+        choices=["rest", "websocket"],
+        default="rest",
+        help="how orders go out: REST, or the exchange's websocket order entry",
     )
     ap.add_argument("--serve", choices=["binance", "bybit"], help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -241,7 +268,9 @@ def main() -> None:
         assert child.stdout is not None
         urls = json.loads(child.stdout.readline())
         t0 = time.perf_counter()
-        pairs = asyncio.run(measure(args.venue, closes, urls, args.store))
+        pairs = asyncio.run(
+            measure(args.venue, closes, urls, args.store, args.transport, args.durability)
+        )
         wall = time.perf_counter() - t0
     finally:
         if child.stdin is not None:
@@ -254,11 +283,12 @@ def main() -> None:
     if len(lat) < closes:
         raise SystemExit(f"only {len(lat)} of {closes} flips paired with an order")
     print(f"{args.venue}: {len(lat)} kline closes → orders (fake in its own process, loopback, "
-          f"order store: {args.store}), {wall:.1f}s wall")  # fmt: skip
+          f"order store: {args.store}/{args.durability}, orders over {args.transport}), "
+          f"{wall:.1f}s wall")  # fmt: skip
     parts = [
         ("frame sent → closed bar on the node's bus", "kline_sent_ns", "bar_on_bus_ns"),
         ("bar on bus → SubmitOrder on bus (strategy, trader)", "bar_on_bus_ns", "order_cmd_ns"),
-        ("SubmitOrder → order request at the fake (ccxt, HTTP)", "order_cmd_ns",
+        ("SubmitOrder → order request at the fake (store, ccxt, wire)", "order_cmd_ns",
          "order_received_ns"),
     ]  # fmt: skip
     for label, a, b in parts:

@@ -7,6 +7,7 @@ secrets_file = "~/.tradeyard/binance.env"   # optional: KEY=VALUE lines read at 
 [store]                                     # optional: where orders and fills are kept
 url = "sqlite:///tradeyard.db"              # default: tradeyard.db next to this file;
                                             # or postgresql+psycopg://user:pass@host/db
+durability = "process"                      # or "power_loss" (fsync before each order)
 
 [shutdown]
 cancel_open_orders = true
@@ -135,6 +136,10 @@ class StoreConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     url: str = ""
     """A database URL: sqlite:///path (relative to the config's folder) or
     postgresql+psycopg://...; empty → sqlite file `tradeyard.db` next to the config."""
+    durability: Literal["process", "power_loss"] = "process"
+    """SQLite: what a recorded intent survives before its order goes out: a crash of the bot
+    ("process", the default) or also an OS crash / power cut ("power_loss": an fsync per
+    order, ~2 ms here)."""
 
 
 class RunConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -187,7 +192,7 @@ def _with_store_url(cfg: RunConfig, config_dir: Path) -> RunConfig:
     path is relative to the config's folder (not to wherever the node was started)."""
     url = cfg.store.url.strip()
     url = normalize_url(url, config_dir) if url else default_url(config_dir)
-    return msgspec.structs.replace(cfg, store=StoreConfig(url=url))
+    return msgspec.structs.replace(cfg, store=StoreConfig(url=url, durability=cfg.store.durability))
 
 
 def parse_run_config(text: bytes | str, source: str = "config") -> RunConfig:

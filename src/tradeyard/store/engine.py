@@ -1,9 +1,15 @@
 """Open a database by URL: SQLite by default (one file, WAL), PostgreSQL when shared.
 
-SQLite runs in WAL mode with `synchronous=FULL`: an intent must be on disk before its order goes
-out, or a crash right after the send could forget an order the exchange has (the one thing the
-store exists to prevent). WAL lets readers (dashboard, reports) run beside the writer. A
-`busy_timeout` makes a second process wait for the lock instead of failing at once.
+SQLite runs in WAL mode. `durability` picks its `synchronous` setting, i.e. what a committed
+intent survives before its order goes out:
+* "process" (default, `synchronous=NORMAL`): the commit is in the WAL file when the order is
+  sent, so a crash or kill of the bot loses nothing; an OS crash or power cut may lose the last
+  commits (then reconcile reports the exchange's order as unknown rather than adopting it, and
+  a reused client order id is refused by the exchange: still never doubled).
+* "power_loss" (`synchronous=FULL`): every commit is fsynced first; on this project's machines
+  that costs about 2 ms per order (bench/kline_to_order_latency.py --durability power_loss).
+WAL lets readers (dashboard, reports) run beside the writer. A `busy_timeout` makes a second
+process wait for the lock instead of failing at once.
 
 PostgreSQL is accepted as `postgresql+psycopg://user:pass@host/db` (a bare `postgresql://` is
 mapped to the psycopg 3 driver, the one the project installs).
@@ -62,8 +68,18 @@ def normalize_url(url: str, base_dir: str | Path | None = None) -> str:
     )
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url` (already normalized); SQLite connections get WAL and FULL sync."""
+SQLITE_SYNC = {"process": "NORMAL", "power_loss": "FULL"}
+"""`synchronous` pragma per durability level (see the module docstring)."""
+
+
+def make_engine(url: str, durability: str = "process") -> Engine:
+    """An engine for `url` (already normalized); SQLite connections get WAL and the
+    `synchronous` setting of `durability`."""
+    if durability not in SQLITE_SYNC:
+        raise ConfigError(
+            f"durability {durability!r}: use one of {', '.join(SQLITE_SYNC)}",
+            where="store.durability",
+        )
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
@@ -71,15 +87,20 @@ def make_engine(url: str) -> Engine:
     if db and db != ":memory:":
         Path(db).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    sync = SQLITE_SYNC[durability]
+
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={sync}")  # one of two constants above
+            # No checkpoint inside a commit: it would land on whichever write crosses the
+            # threshold, an order's intent among them (a spike of several ms before the send).
+            # The owner checkpoints off the hot path instead (`OrderStore.checkpoint`).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute("PRAGMA busy_timeout=5000")
+        finally:
+            cursor.close()
+
+    event.listen(engine, "connect", pragmas)
     return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-    finally:
-        cursor.close()

@@ -36,19 +36,22 @@ from tradeyard.store.upsert import insert_if_new, upsert_order
 __all__ = ["OrderStore", "open_store"]
 
 
-def open_store(url: str = "", base_dir: str | Path | None = None) -> OrderStore:
+def open_store(
+    url: str = "", base_dir: str | Path | None = None, durability: str = "process"
+) -> OrderStore:
     """Open (and create the tables of) the store at `url`; empty → `tradeyard.db` in `base_dir`
-    (default: the working directory). Relative SQLite paths resolve against `base_dir`."""
+    (default: the working directory). Relative SQLite paths resolve against `base_dir`.
+    `durability`: "process" or "power_loss" (see `tradeyard.store.engine`)."""
     base = Path(base_dir) if base_dir is not None else Path.cwd()
-    return OrderStore(normalize_url(url, base) if url else default_url(base))
+    return OrderStore(normalize_url(url, base) if url else default_url(base), durability)
 
 
 class OrderStore:
     """Orders (latest state per client order id) and fills (once per trade id). `close()`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, durability: str = "process") -> None:
         try:
-            self._engine = make_engine(url)
+            self._engine = make_engine(url, durability)
             metadata.create_all(self._engine)
         except (SQLAlchemyError, OSError) as e:
             raise ConfigError(
@@ -58,6 +61,9 @@ class OrderStore:
                 where="store.url",
             ) from e
         self._dialect = self._engine.dialect.name
+        self._new_order = insert_if_new(self._dialect, orders)
+        self._order_forward = upsert_order(self._dialect)
+        self._new_fill = insert_if_new(self._dialect, fills)
 
     def __repr__(self) -> str:
         return f"OrderStore({self._engine.url.render_as_string(hide_password=True)!r})"
@@ -74,7 +80,18 @@ class OrderStore:
         return self._dialect
 
     def close(self) -> None:
+        self.checkpoint()
         self._engine.dispose()
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite WAL back into the database file (PASSIVE: never blocks a writer).
+        Commits do not checkpoint by themselves (see `engine.make_engine`), so a long-running
+        owner calls this now and then, off the order path (the node: every few seconds, in a
+        worker thread). A no-op on PostgreSQL."""
+        if self._dialect != "sqlite":
+            return
+        with self._engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     # -- writes --------------------------------------------------------------------------------
     def record_intent(self, cmd: SubmitOrder, now_ms: int) -> bool:
@@ -82,21 +99,21 @@ class OrderStore:
         (a replayed or retried command: it must not be sent again)."""
         row = asdict(intent_record(cmd, now_ms))
         row["seq"] = sequence_of(cmd.client_order_id)
-        return self._write(insert_if_new(self._dialect, orders, row))
+        return self._write(self._new_order, row)
 
     def record_update(self, update: OrderUpdate, now_ms: int = 0) -> bool:
         """Upsert the order's new state; False when it is not a step forward (already known)."""
         row = asdict(update_record(update, now_ms))
         row["seq"] = sequence_of(update.client_order_id)
-        return self._write(upsert_order(self._dialect, row))
+        return self._write(self._order_forward, row)
 
     def record_fill(self, fill: Fill) -> bool:
         """Insert a fill; False when its trade id is already stored."""
-        return self._write(insert_if_new(self._dialect, fills, asdict(fill_record(fill))))
+        return self._write(self._new_fill, asdict(fill_record(fill)))
 
-    def _write(self, stmt: Any) -> bool:
+    def _write(self, stmt: Any, row: dict[str, Any]) -> bool:
         with self._engine.begin() as conn:
-            return conn.execute(stmt).first() is not None
+            return conn.execute(stmt, row).first() is not None
 
     # -- reads ---------------------------------------------------------------------------------
     def order(self, client_order_id: str) -> OrderRecord | None:

