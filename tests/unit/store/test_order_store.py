@@ -127,3 +127,35 @@ def test_store_when_database_cannot_be_opened_names_store_url_and_hides_password
     with pytest.raises(ConfigError, match=r"store\.url") as info:
         open_store("postgresql://ty:hunter2@127.0.0.1:1/ty")
     assert "hunter2" not in str(info.value) and "reachable" in str(info.value)
+
+
+@pytest.mark.parametrize(("durability", "synchronous"), [("process", 1), ("power_loss", 2)])
+def test_store_when_durability_chosen_sets_sqlite_synchronous_and_no_autocheckpoint(
+    tmp_path: Path, durability: str, synchronous: int
+) -> None:
+    store = open_store("", tmp_path, durability=durability)
+    try:
+        with store._engine.connect() as conn:  # the pool's connection: the one writes use
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == synchronous
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    finally:
+        store.close()
+
+
+def test_store_when_checkpointed_moves_the_wal_into_the_database_file(tmp_path: Path) -> None:
+    store = open_store("", tmp_path)
+    for seq in range(1, 200):
+        store.record_intent(_cmd(seq), 1_000)
+    main, wal = tmp_path / "tradeyard.db", tmp_path / "tradeyard.db-wal"
+    before = main.stat().st_size
+    assert wal.stat().st_size > 0  # commits accumulate in the WAL: no checkpoint on commit
+    store.checkpoint()
+    assert main.stat().st_size > before  # the rows were copied into the database file
+    store.close()
+    with sqlite3.connect(main) as conn:
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 199
+
+
+def test_store_when_durability_unknown_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="store.durability"):
+        open_store("", tmp_path, durability="sometimes")
