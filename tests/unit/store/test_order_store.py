@@ -157,5 +157,5 @@ def test_store_when_checkpointed_moves_the_wal_into_the_database_file(tmp_path: 
 
 
 def test_store_when_durability_unknown_names_the_key(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="store.durability"):
+    with pytest.raises(ConfigError, match=r"store\.durability"):
         open_store("", tmp_path, durability="sometimes")
