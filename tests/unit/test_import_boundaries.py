@@ -89,3 +89,17 @@ def test_ccxt_when_imported_is_only_in_venue_adapters_wire_modules() -> None:
         if rel[0] != "venues" or rel[1] in ("sim", "fakes") or path.name not in CCXT_ALLOWED:
             offenders.append(str(path.relative_to(SRC)))
     assert offenders == []
+
+
+def test_sql_when_imported_is_only_in_the_store() -> None:
+    """Only `store` knows SQL (ARCHITECTURE: parts); optuna's own storage in `research` is
+    reached through optuna, not through SQL of ours."""
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        roots = {n.split(".")[0] for n in _imports(path)}
+        if (
+            roots & {"sqlalchemy", "sqlite3", "psycopg"}
+            and path.relative_to(SRC).parts[0] != "store"
+        ):
+            offenders.append(str(path.relative_to(SRC)))
+    assert offenders == []
