@@ -134,10 +134,31 @@ async def test_order_when_margin_is_short_answers_minus_2019(start_fake) -> None
     ],
 )
 async def test_order_when_filters_fail_answers_binance_code(start_fake, params, code) -> None:
-    async with start_fake() as fake, aiohttp.ClientSession() as s:
+    # algo_orders_only=False: the legacy /fapi/v1/order path that still takes conditional types
+    async with start_fake(algo_orders_only=False) as fake, aiohttp.ClientSession() as s:
         client = BinanceTestClient(s, fake.rest_url)
         r = await client.signed("POST", "/fapi/v1/order", symbol="BTCUSDT", side="BUY", **params)
     assert r.status == 400 and r.body["code"] == code, r
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "STOP_MARKET", "quantity": "0.01", "stopPrice": "1000"},
+        {"type": "TAKE_PROFIT_MARKET", "quantity": "0.01", "stopPrice": "1000"},
+        {"type": "TRAILING_STOP_MARKET", "quantity": "0.01", "callbackRate": "1"},
+    ],
+)
+async def test_conditional_order_on_order_endpoint_answers_minus_4120_by_default(
+    start_fake, params
+) -> None:
+    """As Binance: conditional types go to the Algo Order API; /fapi/v1/order refuses them."""
+    async with start_fake() as fake, aiohttp.ClientSession() as s:
+        client = BinanceTestClient(s, fake.rest_url)
+        r = await client.signed("POST", "/fapi/v1/order", symbol="BTCUSDT", side="SELL", **params)
+        open_orders = await client.signed("GET", "/fapi/v1/openOrders", symbol="BTCUSDT")
+    assert r.status == 400 and r.body["code"] == -4120, r
+    assert open_orders.body == []
 
 
 async def test_leverage_and_margin_type_when_set_follow_binance_rules(start_fake) -> None:
@@ -183,7 +204,12 @@ async def test_order_when_rejection_fault_set_answers_that_code_once(start_fake)
 
 
 async def test_stop_market_when_price_falls_to_it_closes_the_position(start_fake) -> None:
-    async with start_fake(warmup_bars=WARMUP) as fake, aiohttp.ClientSession() as s:
+    """The legacy path (conditional types on /fapi/v1/order, before the Algo Order API); the
+    algo path is in test_fake_binance_algo.py."""
+    async with (
+        start_fake(warmup_bars=WARMUP, algo_orders_only=False) as fake,
+        aiohttp.ClientSession() as s,
+    ):
         client = BinanceTestClient(s, fake.rest_url)
         ws = await _user_socket(s, client, fake)
         entry = await client.signed(

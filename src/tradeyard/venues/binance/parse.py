@@ -1,5 +1,6 @@
-"""Binance's conversions: the shared ccxt-unified ones from `venues.common.parse`, with Binance's
-realized-PnL key (`rp` in a trade's `info`). No I/O."""
+"""Binance's conversions: the shared ccxt-unified ones from `venues.common.parse` (which also read
+Binance's algo orders: `algo_state`, `is_algo_order`), with Binance's realized-PnL key (`rp` in a
+trade's `info`). No I/O."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from typing import Any
 from tradeyard.events import Fill
 from tradeyard.venues.common import parse as _common
 from tradeyard.venues.common.parse import (
+    algo_state,
     balance_updates,
     bar_from_kline,
     bar_from_ohlcv,
     interval_ms,
+    is_algo_order,
     order_status,
     order_update_from_order,
     position_from_ccxt,
@@ -20,11 +23,13 @@ from tradeyard.venues.common.parse import (
 )
 
 __all__ = [
+    "algo_state",
     "balance_updates",
     "bar_from_kline",
     "bar_from_ohlcv",
     "fill_from_trade",
     "interval_ms",
+    "is_algo_order",
     "order_status",
     "order_update_from_order",
     "position_from_ccxt",

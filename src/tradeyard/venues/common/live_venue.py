@@ -79,7 +79,9 @@ class LiveVenue:
         return out
 
     async def open_orders(self, symbols: Sequence[str]) -> list[tuple[str, str]]:
-        """(symbol, client order id, or the exchange's id) of every open order on `symbols`."""
+        """(symbol, client order id, or the exchange's id) of every open order on `symbols`,
+        resting conditional orders included (Binance lists its algo orders apart; the
+        execution's `fetch_open_orders` reads both)."""
         out = []
         for symbol in symbols:
             for o in await self.execution.fetch_open_orders(symbol):

@@ -4,6 +4,15 @@ Shared by the live adapters (Binance, Bybit): ccxt already unifies each venue's 
 is a parameter; each venue's `parse.py` keeps only what truly differs (e.g. the `info` key that
 carries the realized PnL of a trade). The trader that owns an order is encoded in its client order
 id: `<trader>-<seq>` (the trader id may itself contain dashes; the sequence follows the last one).
+
+Binance's conditional orders live in its Algo Order API (`binance-usdm.md` §5.5): ccxt parses an
+algo order (REST `algoId`, stream ALGO_UPDATE `aid`) by its algo status and maps TRIGGERED and
+FINISHED to "closed", which would read as filled before any fill. `order_update_from_order` reads
+those by their own status instead: NEW / TRIGGERING / TRIGGERED are still `new` (the triggered
+engine order reports its fills itself, under the same client order id), FINISHED is `filled`
+only with the actual quantity (`aq`) done, CANCELED / EXPIRED / REJECTED as they say. The order
+type is taken from the original type (`ot`, `origType`, the algo's `orderType`), as ccxt maps
+STOP_MARKET to "market".
 """
 
 from __future__ import annotations
@@ -24,12 +33,15 @@ from tradeyard.events import (
 
 __all__ = [
     "KlineLike",
+    "algo_state",
     "balance_updates",
     "bar_from_kline",
     "bar_from_ohlcv",
     "fill_from_trade",
     "interval_ms",
+    "is_algo_order",
     "order_status",
+    "order_type",
     "order_update_from_order",
     "position_from_ccxt",
     "trader_from_client_order_id",
@@ -58,6 +70,8 @@ _STATUS: dict[str, OrderStatus] = {
     "rejected": "rejected",
     "expired": "expired",
 }
+_ALGO_WORKING = frozenset(("NEW", "TRIGGERING", "TRIGGERED"))
+"""Algo statuses of a conditional order not done yet (TRIGGERED: its engine order is working)."""
 _TYPES: dict[str, OrderType] = {
     "market": "market",
     "limit": "limit",
@@ -114,24 +128,77 @@ def order_status(order: Mapping[str, Any]) -> OrderStatus:
 def order_update_from_order(
     order: Mapping[str, Any], venue: str, symbol: str, trader: str, now_ms: int = 0
 ) -> OrderUpdate:
-    """A ccxt unified order → OrderUpdate (status open → new / partially_filled, closed → filled)."""
+    """A ccxt unified order → OrderUpdate (status open → new / partially_filled, closed → filled;
+    a Binance algo order by its algo status, see the module docstring)."""
+    state = algo_state(order)
+    status, filled_qty, avg_price = (
+        state
+        if state is not None
+        else (
+            order_status(order),
+            float(order.get("filled") or 0.0),
+            _opt_float(order.get("average")),
+        )
+    )
     return OrderUpdate(
         trader=trader,
         venue=venue,
         symbol=symbol,
         ts=int(order.get("lastUpdateTimestamp") or order.get("timestamp") or now_ms),
         client_order_id=str(order.get("clientOrderId") or ""),
-        status=order_status(order),
+        status=status,
         side=_side(order.get("side")),
-        order_type=_TYPES.get(str(order.get("type")).lower(), "market"),
+        order_type=order_type(order),
         qty=float(order.get("amount") or 0.0),
-        filled_qty=float(order.get("filled") or 0.0),
-        avg_price=_opt_float(order.get("average")),
+        filled_qty=filled_qty,
+        avg_price=avg_price,
         price=_opt_float(order.get("price")),
         trigger_price=_opt_float(order.get("triggerPrice")),
         reduce_only=bool(order.get("reduceOnly")),
         venue_order_id=str(order.get("id") or ""),
     )
+
+
+def is_algo_order(order: Mapping[str, Any]) -> bool:
+    """True for a Binance algo (conditional) order: REST `algoId`, stream ALGO_UPDATE `aid`."""
+    info = order.get("info")
+    return isinstance(info, Mapping) and ("algoId" in info or "aid" in info)
+
+
+def algo_state(order: Mapping[str, Any]) -> tuple[OrderStatus, float, float | None] | None:
+    """(status, filled qty, average price) of a Binance algo order; None for any other order
+    (and for an answer without a status, such as the algo cancel's `{"code": "200"}`)."""
+    if not is_algo_order(order):
+        return None
+    info = order["info"]
+    raw = str((info.get("X") if "aid" in info else info.get("algoStatus")) or "").upper()
+    if not raw:
+        return None
+    done = float(info.get("aq") or 0.0)  # the triggered order's executed qty (stream only)
+    avg = _opt_float(info.get("ap")) if done > 0.0 else None
+    if raw in _ALGO_WORKING:
+        return "new", 0.0, None
+    if raw == "FINISHED":
+        amount = float(order.get("amount") or 0.0)
+        if done > 0.0 and done >= amount * (1.0 - 1e-9):
+            return "filled", done, avg
+        return ("partially_filled" if done > 0.0 else "new"), done, avg
+    status = _STATUS.get(str(order.get("status")), "new")
+    return status, done, avg
+
+
+def order_type(order: Mapping[str, Any]) -> OrderType:
+    """The order's type: the original conditional type when the venue names one (Binance `ot`,
+    `origType`, an algo order's `orderType` / `o`), else ccxt's unified type."""
+    info = order.get("info")
+    if isinstance(info, Mapping):
+        keys = ("ot", "origType", "orderType", "o" if "aid" in info else "")
+        for key in keys:
+            raw = info.get(key)
+            kind = _TYPES.get(raw.lower()) if isinstance(raw, str) else None
+            if kind in ("stop", "take_profit"):
+                return kind
+    return _TYPES.get(str(order.get("type")).lower(), "market")
 
 
 def fill_from_trade(

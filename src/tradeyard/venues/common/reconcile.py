@@ -11,8 +11,9 @@ exchange is asked by client order id:
   trader learns the order does not exist (it is never sent late: the market has moved on);
 - not found but once acknowledged: logged (the exchange no longer answers for it; left as is).
 
-Then the exchange's open orders and positions on the configured symbols are read: each open
-order the store does not know and each position gets one clear log line (they are not adopted).
+Then the exchange's open orders (with Binance's open algo orders: stops and take-profits) and
+positions on the configured symbols are read: each open order the store does not know and each
+position gets one clear log line (they are not adopted).
 """
 
 from __future__ import annotations
@@ -151,10 +152,12 @@ async def _survey_account(
             if coid and store.order(coid) is not None:
                 continue
             name = coid or f"exchange id {order.get('id')}"
+            trigger = order.get("triggerPrice")
             log.warning(
-                "%s: open order %s on %s (%s %s @ %s) is not in the order store: placed outside "
-                "this node; not managed, cancel it on the exchange if unwanted", venue, name,
-                symbol, order.get("side"), order.get("amount"), order.get("price"),
+                "%s: open order %s on %s (%s %s @ %s%s) is not in the order store: placed "
+                "outside this node; not managed, cancel it on the exchange if unwanted", venue,
+                name, symbol, order.get("side"), order.get("amount"), order.get("price"),
+                f", trigger {trigger}" if trigger else "",
             )  # fmt: skip
             report.unknown_open_orders.append((symbol, name))
     if not symbols:

@@ -54,9 +54,10 @@ class FakeBinanceConfig(FakeConfigBase, msgspec.Struct, frozen=True, forbid_unkn
     ban_s: Pos = 120.0
     ws_heartbeat_s: Pos = 180.0
     """Ping frame interval; a peer that does not answer is disconnected (Binance: 3 min)."""
-    algo_orders_only: bool = False
+    algo_orders_only: bool = True
     """Answer conditional types (STOP_MARKET, TAKE_PROFIT_MARKET, …) on `POST /fapi/v1/order`
     with -4120, as Binance does since they moved to the Algo Order API (`/fapi/v1/algoOrder`,
-    served either way). Off by default: older clients and tests place them on /fapi/v1/order."""
+    served either way). False: also accept them on /fapi/v1/order, as Binance did before (for
+    tests of that legacy path)."""
     min_notional: dict[str, NonNeg] = {}
     """MIN_NOTIONAL overrides per symbol (others: `instruments.MIN_NOTIONAL` or 5 USDT)."""

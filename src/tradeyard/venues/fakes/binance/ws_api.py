@@ -6,11 +6,14 @@ USDⓈ-M Futures). One JSON request per text frame::
     {"id": "1", "method": "order.place", "params": {..., "apiKey", "timestamp", "signature"}}
 
 Methods served: `order.place`, `order.cancel`, `order.status` (the REST `POST` / `DELETE` /
-`GET /fapi/v1/order`). Every request is signed on its own: the signature is the HMAC-SHA256 hex
-of the params other than `signature`, sorted by name and joined `k=v&k=v` with no URL-encoding,
-values exactly as their JSON text (a number is signed as written, `true` / `false` as such).
-That is what ccxt's `sign_params` produces. Order of checks as REST: API key (-2014 / -2015),
-timestamp and recvWindow (-1102 / -1131 / -1021), signature (-1022).
+`GET /fapi/v1/order`), and `algoOrder.place`, `algoOrder.cancel` (the Algo Order API's `POST` /
+`DELETE /fapi/v1/algoOrder`, where ccxt 4.5 sends conditional orders; `order.place` answers them
+-4120 as REST does unless `algo_orders_only` is off). Every request is signed on its own: the
+signature is the HMAC-SHA256 hex of the params other than `signature`, sorted by name and joined
+`k=v&k=v` with no URL-encoding, values exactly as their JSON text (a number is signed as
+written, `true` / `false` as such). That is what ccxt's `sign_params` produces. Order of checks
+as REST: API key (-2014 / -2015), timestamp and recvWindow (-1102 / -1131 / -1021), signature
+(-1022).
 
 Answers::
 
@@ -43,6 +46,7 @@ from typing import Any, Protocol
 from aiohttp import WSMsgType, web
 
 from tradeyard.venues.fakes.binance import auth, user_payloads
+from tradeyard.venues.fakes.binance.algo import CONDITIONAL_TYPES, algo_cancel_json, algo_json
 from tradeyard.venues.fakes.binance.config import FakeBinanceConfig
 from tradeyard.venues.fakes.binance.errors import BinanceError
 from tradeyard.venues.fakes.binance.exchange import Exchange
@@ -61,7 +65,9 @@ log = logging.getLogger(__name__)
 PATH = "/ws-fapi/v1"
 KIND = "ws-api"
 """`WsClient.kind` of these connections (the hub routes market / user data by kind only)."""
-WEIGHTS = {"order.place": 0, "order.cancel": 1, "order.status": 1}
+WEIGHTS = {"order.place": 0, "order.cancel": 1, "order.status": 1, "algoOrder.place": 0,
+           "algoOrder.cancel": 1}  # fmt: skip
+PLACING = frozenset(("order.place", "algoOrder.place"))
 ORDER_LIMIT_10S = 300
 ORDER_LIMIT_1M = 1200
 
@@ -168,12 +174,11 @@ class WsApiRoutes:
             if params is None:
                 raise _malformed("Malformed request: params must be an object.")
             key = self._auth(params)
-            if method == "order.place":
+            if method in PLACING:
                 limits += self._count_order(key)
                 if self.probe is not None:
-                    self.probe.order_received(
-                        arrived, params.get("symbol", ""), params.get("newClientOrderId", "")
-                    )
+                    client_id = params.get("newClientOrderId") or params.get("clientAlgoId", "")
+                    self.probe.order_received(arrived, params.get("symbol", ""), client_id)
             result = handler(key, params)
         except BinanceError as err:
             return _error(rid, err, limits)
@@ -190,6 +195,8 @@ class WsApiRoutes:
             "order.place": self.place,
             "order.cancel": self.cancel,
             "order.status": self.status,
+            "algoOrder.place": self.place_algo,
+            "algoOrder.cancel": self.cancel_algo,
         }
 
     # -- auth --------------------------------------------------------------------------------
@@ -230,6 +237,8 @@ class WsApiRoutes:
 
     def place(self, key: str, params: dict[str, str]) -> dict[str, Any]:
         """order.place = POST /fapi/v1/order."""
+        if self.server.config.algo_orders_only and params.get("type") in CONDITIONAL_TYPES:
+            raise BinanceError(-4120)
         rejection = self.server.faults.take_order_rejection()
         if rejection is not None:
             raise BinanceError(rejection.code, msg=rejection.msg)
@@ -242,6 +251,18 @@ class WsApiRoutes:
     def status(self, key: str, params: dict[str, str]) -> dict[str, Any]:
         """order.status = GET /fapi/v1/order."""
         return self._order(self.exchange.query(key, params), with_time=True)
+
+    def place_algo(self, key: str, params: dict[str, str]) -> dict[str, Any]:
+        """algoOrder.place = POST /fapi/v1/algoOrder."""
+        rejection = self.server.faults.take_order_rejection()
+        if rejection is not None:
+            raise BinanceError(rejection.code, msg=rejection.msg)
+        algo = self.exchange.place_algo(key, params)
+        return algo_json(algo, self.exchange.symbols[algo.symbol])
+
+    def cancel_algo(self, key: str, params: dict[str, str]) -> dict[str, Any]:
+        """algoOrder.cancel = DELETE /fapi/v1/algoOrder."""
+        return algo_cancel_json(self.exchange.cancel_algo(key, params))
 
 
 def _malformed(msg: str) -> BinanceError:
