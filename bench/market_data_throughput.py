@@ -7,16 +7,22 @@ bundled symbols, `substeps` updates per bar (the last one closes it), encoded as
 them. They are generated before timing. Each path ends on the bus, where a subscriber counts
 the closed bars (which must equal the closing frames fed):
 
-- `ccxt`: the adapter's real path. The ccxt pro websocket `Client.handle_text_or_binary_message`
-  (orjson decode) → the exchange's `handle_message` → the adapter's `handle_ohlcv` hook
-  (`schemas.decode_kline[s]` of the raw dict → `BarFeed._route`, then ccxt's own
-  `handle_ohlcv`: safe_* parsing, OHLCV cache, future resolution) → the symbol's queue → the
-  `BarFeed._consume` task (`ClosedBarGate`, `bar_from_kline`) → `bus.publish` → subscriber.
+- `adapter`: the adapter's real path. The handler the market client's `KlineSinkMixin` puts on
+  every ccxt pro websocket `Client` (`handle_text_or_binary_message`): the frame text decoded
+  by `venues/<venue>/fast_klines.py` (one msgspec decode to typed Structs; ccxt never sees a
+  kline frame) → `BarFeed._route` (`ClosedBarGate`, `bar_from_kline`, inline: the symbol's
+  queue and `_consume` task only take over for a gap to backfill, which these frames never
+  have) → the feed's `OrderedRelease` (one cross-symbol order) → `bus.publish` → subscriber.
   Markets are loaded once from the local fake over REST before timing (ccxt needs them).
-- `lean`: the same `BarFeed` route / consume / gate / publish, but the frame text decoded by
-  `venues/<venue>/fast_klines.py` (one msgspec decode to typed Structs) instead of ccxt.
-- `lean-inline`: fast decode → `ClosedBarGate` → `Bar` → `bus.publish`, no queue and no task
-  hop (the floor of the lean path).
+- `ccxt`: the path before the lean decoder was wired in, for comparison: ccxt's own
+  `Client.handle_text_or_binary_message` (orjson decode) → the exchange's `handle_message` →
+  the adapter's `handle_ohlcv` hook (`schemas.decode_kline[s]` of the raw dict →
+  `BarFeed._route`, then ccxt's own `handle_ohlcv`: safe_* parsing, OHLCV cache, future
+  resolution) → the same gate / release / publish.
+- `lean`: fast decode → `BarFeed._route` → the same gate / release / publish, without the
+  websocket client's handler (what the `adapter` path costs on top of it).
+- `lean-inline`: fast decode → `ClosedBarGate` → `Bar` → `bus.publish`, without the feed's
+  bookkeeping (watchdog clock, backoff) and without the cross-symbol release (the floor).
 
 The event loop is given a turn after every `--batch` frames (1 = every frame, as a socket
 reader would). Usage: python bench/market_data_throughput.py [--quick] [--venue binance|bybit]
@@ -52,8 +58,9 @@ _encode = msgspec.json.Encoder().encode
 
 # -- frames --------------------------------------------------------------------------------------
 def make_frames(venue: str, n_frames: int, substeps: int = SUBSTEPS) -> tuple[list[str], int]:
-    """`n_frames` kline frames as the fake sends them (all bundled symbols, bar after bar) and
-    how many of them close a bar."""
+    """At least `n_frames` kline frames as the fake sends them (all bundled symbols, bar after
+    bar; whole replay steps, so no bar is closed on some symbols only: the feed's cross-symbol
+    release would hold it) and how many of them close a bar."""
     bars = load_bars(bundled_bars_dir())
     symbols = sorted(bars)
     out: list[str] = []
@@ -76,7 +83,6 @@ def make_frames(venue: str, n_frames: int, substeps: int = SUBSTEPS) -> tuple[li
     while len(out) < n_frames:
         if not exchange.step(subscribed, publish):
             break
-    out = out[:n_frames]
     closing = sum(1 for f in out if '"x":true' in f or '"confirm":true' in f)
     return out, closing
 
@@ -165,8 +171,10 @@ async def run_path(path: str, venue: str, frames: list[str], batch: int) -> tupl
         else:
             for symbol in feed._gates:  # the live feed's consumers (start() would also watch)
                 feed._spawn(feed._consume(symbol), f"bench-bars-{symbol}")
-            if path == "ccxt":
+            if path == "adapter":
                 handle = client.client(url).handle_text_or_binary_message
+            elif path == "ccxt":
+                handle = client.client(url)._kline_fast_path  # ccxt's own handler, kept
             else:
                 route = feed._route
 
@@ -194,7 +202,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20k frames, 1 repeat")
     ap.add_argument("--venue", choices=["binance", "bybit", "both"], default="both")
-    ap.add_argument("--paths", default="ccxt,lean,lean-inline")
+    ap.add_argument("--paths", default="adapter,ccxt,lean,lean-inline")
     ap.add_argument("--frames", type=int, default=200_000)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)

@@ -364,15 +364,6 @@ def test_two_symbols_with_market_ws_drops_each_symbol_equals_the_uninterrupted_r
     assert per_symbol(dropped.record) == per_symbol(clean.record)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "venues/common/market_data.py BarFeed consumes and backfills each symbol on its own: "
-        "after a drop that lost bar T's close on both symbols, BTCUSDT publishes T and T+1 "
-        "before ETHUSDT publishes T, so the cross-symbol order of bars (and of the trader's "
-        "order ids, a trader-wide sequence) differs from the uninterrupted run"
-    ),
-)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_two_symbols_with_market_ws_drops_keep_the_cross_symbol_order(
     case: VenueCase, bars, tmp_path, monkeypatch

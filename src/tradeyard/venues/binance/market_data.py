@@ -1,9 +1,10 @@
 """Closed bars from Binance to the bus: REST warm-up, then a websocket feed, each bar once.
 
 The feed itself is `venues.common.market_data.BarFeed`; what is Binance's is the ccxt pro class,
-the raw kline frame decoder (Binance's "closed" flag `x`, which `watch_ohlcv` drops) and the most
-rows one REST history call returns. Its REST calls (warm-up, backfill) wait out rate limits
-(`common.rest_retry`).
+the kline frame decoders (Binance's "closed" flag `x`, which `watch_ohlcv` drops: the lean
+`fast_klines.decode_frame` on the raw websocket text, and `schemas.decode_kline` on ccxt's dict
+for a frame the lean one does not take) and the most rows one REST history call returns. Its
+REST calls (warm-up, backfill) wait out rate limits (`common.rest_retry`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import ccxt.pro as ccxt_pro
 
+from tradeyard.venues.binance import fast_klines
 from tradeyard.venues.binance.config import BinanceConfig
 from tradeyard.venues.binance.errors import TABLE
 from tradeyard.venues.binance.schemas import Kline, decode_kline
@@ -27,6 +29,9 @@ REST_LIMIT = 1500
 
 class _KlineClient(KlineSinkMixin, RestRetryMixin, ccxt_pro.binanceusdm):  # type: ignore[misc]
     """ccxt pro binanceusdm that also passes each raw kline frame to `kline_sink`."""
+
+    fast_decode = staticmethod(fast_klines.decode_frame)
+    """Kline frames straight from the websocket text (the lean path; ccxt never parses them)."""
 
     @staticmethod
     def decode_klines(message: Any) -> Iterable[Kline]:

@@ -3,12 +3,25 @@
 Shared by the live adapters. `md.<venue>.<symbol>.bar_<interval>` receives every closed bar
 exactly once and in open-time order: the warm-up (recent closed bars over REST, oldest first),
 then live bars. ccxt pro's `watch_ohlcv` drops the venue's "closed" flag, so each venue's client
-(built with `KlineSinkMixin`) also hands every raw kline frame, decoded by the venue's
-`decode_klines` hook, to the feed; `watch_ohlcv` is still what subscribes and reconnects. Per
-symbol, one task keeps the subscription alive (re-watching after a drop, with exponential
-backoff and full jitter: `common.backoff`) and one consumes the klines through a
-`ClosedBarGate`: duplicates are dropped by open time, and a gap (a closing update missed while
-disconnected) is backfilled over REST before newer bars go out.
+(built with `KlineSinkMixin`) hands every kline frame to the feed itself: decoded straight
+from the websocket text by the venue's `fast_klines.decode_frame` (the lean path: ccxt never
+parses kline frames), or, without it, by the `decode_klines` hook from ccxt's dict.
+`watch_ohlcv` is still what subscribes and reconnects. Per symbol, one task keeps the
+subscription alive (re-watching after a drop, with exponential backoff and full jitter:
+`common.backoff`, reset when the symbol's klines flow again). Each kline goes through the
+symbol's `ClosedBarGate`: duplicates are dropped by open time, and a gap (a closing update
+missed while disconnected) is backfilled over REST before newer bars go out. A kline is handled
+at once, inside the websocket's frame handler, unless it reveals a gap: then it, and the
+symbol's klines that follow until the backfill is done, go to the symbol's consumer task.
+
+Across symbols, every closed bar goes out through one `OrderedRelease`: a bar opened at T is
+published only once every symbol has published T too or is known to have no bar at T, so the
+bars of one close time go out in the configured symbol order, and after a drop that lost bar
+T's close on several symbols their backfilled bars merge into the order an uninterrupted feed
+gives (the strategies' signals and the traders' order ids follow that order). The hold is
+bounded by `stale_after_s`: a bar held that long is published anyway, and the symbols it waited
+for (silent as long as the watchdog takes to call a stream dead) publish their late bars as
+they come, out of the cross-symbol order, until they catch up.
 
 A stale-stream watchdog covers the connection that stays open but goes quiet (a half-open TCP
 connection, a stalled venue gateway: no close frame, so ccxt sees nothing wrong): when a
@@ -24,14 +37,14 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import ccxt
 
 from tradeyard.bus import Bus
 from tradeyard.events import Bar, topics
 from tradeyard.venues.common.backoff import Backoff
-from tradeyard.venues.common.closed_bars import ClosedBarGate, Gap
+from tradeyard.venues.common.closed_bars import ClosedBarGate, Gap, OrderedRelease
 from tradeyard.venues.common.kline import Kline
 from tradeyard.venues.common.parse import bar_from_kline, bar_from_ohlcv, interval_ms
 from tradeyard.venues.common.symbols import to_ccxt as _to_ccxt
@@ -56,10 +69,22 @@ DEFAULT_STALE_AFTER_S = 30.0
 
 
 class KlineSinkMixin:
-    """Mixed in before a ccxt pro exchange class: passes each raw kline frame, decoded by
-    `decode_klines`, to `kline_sink`, then lets ccxt handle it as usual."""
+    """Mixed in before a ccxt pro exchange class: passes each kline to `kline_sink`.
+
+    The lean path: when the class sets `fast_decode` (the venue's `fast_klines.decode_frame`:
+    raw websocket text → `Kline`s, None for any other frame), every websocket client ccxt makes
+    (`client(url)`) has its `handle_text_or_binary_message` wrapped so that kline frames go
+    straight from the text to `kline_sink` and never reach ccxt (no JSON-to-dict parse, no
+    `handle_ohlcv`, no OHLCV cache); every other frame (subscription replies, pongs, errors)
+    takes ccxt's ordinary path. ccxt then never resolves `watch_ohlcv`: it only raises when the
+    connection drops, which is all the feed's watch loop needs. Without a sink (a client used
+    on its own) or without `fast_decode`, frames take ccxt's path, where `handle_ohlcv` passes
+    the klines (decoded by `decode_klines` from ccxt's dict) to the sink before ccxt's own
+    handling.
+    """
 
     kline_sink: Callable[[Kline], None] | None = None
+    fast_decode: ClassVar[Callable[[str | bytes], list[Kline] | None] | None] = None
 
     @property
     def kline_urls(self) -> dict[str, str]:
@@ -72,6 +97,35 @@ class KlineSinkMixin:
     @staticmethod
     def decode_klines(message: Any) -> Iterable[Kline]:
         raise NotImplementedError
+
+    def client(self, url: str) -> Any:
+        """ccxt's per-URL websocket client, with the lean kline path wired in (once)."""
+        ws = super().client(url)  # type: ignore[misc]
+        decode = type(self).fast_decode
+        if decode is None or getattr(ws, "_kline_fast_path", None) is not None:
+            return ws
+        slow = ws.handle_text_or_binary_message
+        urls = self.kline_urls
+
+        def handle(data: str | bytes) -> Any:
+            sink = self.kline_sink
+            if sink is None:
+                return slow(data)
+            try:
+                klines = decode(data)
+            except Exception:  # a decoder bug must not stop ccxt's receive loop: ccxt parses it
+                log.debug("fast kline decode failed on %.200r", data, exc_info=True)
+                klines = None
+            if klines is None:
+                return slow(data)  # not a kline frame: ccxt as before
+            for kline in klines:
+                urls[kline.symbol] = url
+                sink(kline)
+            return None
+
+        ws.handle_text_or_binary_message = handle
+        ws._kline_fast_path = slow  # ccxt's own handler, kept (the benchmark measures it)
+        return ws
 
     def handle_ohlcv(self, client: Any, message: Any) -> Any:
         if self.kline_sink is not None:
@@ -108,9 +162,17 @@ class BarFeed:
         self._stale_after = float(getattr(config, "stale_after_s", DEFAULT_STALE_AFTER_S))
         self._rng = rng if rng is not None else random.Random()
         self._gates = {s: ClosedBarGate(self._interval_ms) for s in config.symbols}
+        self._release: OrderedRelease[Bar] = OrderedRelease(self._gates, self._publish)
+        """Every closed bar goes out through it: in (open time, symbol order) across symbols."""
+        self._backoffs = {
+            s: Backoff(self._delay, self._max_delay, rng=self._rng) for s in config.symbols
+        }
+        """Each symbol's reconnect backoff, reset when a kline of the symbol arrives."""
         self._queues: dict[str, asyncio.Queue[Kline]] = {s: asyncio.Queue() for s in config.symbols}
         self._last_frame: dict[str, float] = {s: 0.0 for s in config.symbols}
         """Loop time of each symbol's last kline frame, or of its last (re)subscription."""
+        self._busy: set[str] = set()
+        """Symbols whose klines go through the `_consume` task (a backfill under way)."""
         self._backing_off: set[str] = set()
         """Symbols whose watch loop sleeps before reconnecting (the watchdog leaves them be)."""
         self._tasks: list[asyncio.Task[None]] = []
@@ -127,7 +189,10 @@ class BarFeed:
         """Load markets, publish the warm-up bars (returned too), then start the live feed."""
         await self._client.load_markets()
         warm = await asyncio.gather(*(self._warm_up(s) for s in self._gates))
-        bars = sorted((b for rows in warm for b in rows), key=lambda b: (b.open_time, b.symbol))
+        order = {s: i for i, s in enumerate(self._gates)}
+        bars = sorted(
+            (b for rows in warm for b in rows), key=lambda b: (b.open_time, order[b.symbol])
+        )
         for bar in bars:
             self._publish(bar)
         now = asyncio.get_running_loop().time()
@@ -174,7 +239,7 @@ class BarFeed:
         return [bar_from_ohlcv(r, self._venue, symbol, self._interval) for r in closed]
 
     async def _backfill(self, symbol: str, gap: Gap) -> None:
-        """Publish the closed bars opened in [start, end) from REST, in order."""
+        """Hand the closed bars opened in [start, end) from REST, in order, to the release."""
         gate, (start, end) = self._gates[symbol], gap
         log.info("%s %s: backfilling bars %d..%d over REST", self._venue, symbol, start, end)
         while not gate.complete_up_to(end):
@@ -183,28 +248,52 @@ class BarFeed:
             rows = await self.fetch_history(symbol, since=since, limit=n)
             for row in rows:
                 if int(row[0]) < end and gate.is_new(int(row[0])):
-                    self._publish(bar_from_ohlcv(row, self._venue, symbol, self._interval))
-                    gate.mark(int(row[0]))
+                    self._settle(symbol, bar_from_ohlcv(row, self._venue, symbol, self._interval))
             if not rows or int(rows[-1][0]) >= end - self._interval_ms:
                 if rows and int(rows[-1][0]) >= end:
                     gate.mark(end - self._interval_ms)  # REST is current: what is missing is a hole
+                    self._release.release()  # which may be what other symbols' bars wait for
                 return
 
     # -- live feed ------------------------------------------------------------------------------
     def _route(self, kline: Kline) -> None:
-        queue = self._queues.get(kline.symbol)
-        if queue is not None and kline.interval == self._interval:
-            self._last_frame[kline.symbol] = asyncio.get_running_loop().time()
+        """Every kline (`kline_sink`). Handled at once, inside the websocket's frame handler,
+        while its symbol has nothing to backfill; a gap (a REST call to wait for) hands it, and
+        the symbol's next klines until the backfill is done, to the `_consume` task."""
+        symbol = kline.symbol
+        queue = self._queues.get(symbol)
+        if queue is None or kline.interval != self._interval:
+            return
+        self._last_frame[symbol] = asyncio.get_running_loop().time()
+        backoff = self._backoffs[symbol]
+        if backoff.attempts:
+            backoff.reset()  # data came: the next drop starts the backoff over
+        if symbol in self._busy:
+            queue.put_nowait(kline)  # behind the backfill under way
+            return
+        gap, ready = self._gates[symbol].on_kline(kline)
+        if gap is not None:
+            self._busy.add(symbol)
             queue.put_nowait(kline)
+        elif ready is not None:
+            try:
+                self._settle(symbol, bar_from_kline(ready, self._venue))
+            except Exception:  # a subscriber's bug must not stop the websocket's receive loop
+                log.exception("%s %s: publishing the bar opened at %d failed",
+                              self._venue, symbol, ready.open_time)  # fmt: skip
 
     async def _keep_watching(self, symbol: str) -> None:
-        backoff = Backoff(self._delay, self._max_delay, rng=self._rng)
+        """Keep the symbol subscribed. With the lean kline path (`KlineSinkMixin.fast_decode`)
+        ccxt never sees a kline frame, so `watch_ohlcv` does not return: it raises when the
+        connection drops. The backoff is reset by `_route` when a kline of the symbol arrives
+        (and when `watch_ohlcv` returns, which only ccxt's own kline path makes it do)."""
+        backoff = self._backoffs[symbol]
         loop = asyncio.get_running_loop()
         while True:
             self._last_frame[symbol] = loop.time()  # the watchdog counts from (re)subscribing
             try:
                 await self._client.watch_ohlcv(self.to_ccxt(symbol), self._interval)
-                backoff.reset()  # data came: the next drop starts the backoff over
+                backoff.reset()  # ccxt's path (no lean decoder) delivered klines: data came
             except ccxt.BaseError as e:
                 self.reconnects += 1
                 delay = backoff.next_delay()
@@ -225,6 +314,7 @@ class BarFeed:
         while True:
             await asyncio.sleep(period)
             now = loop.time()
+            self._expire_held_bars(now)
             stale = [
                 s
                 for s, t in self._last_frame.items()
@@ -263,23 +353,53 @@ class BarFeed:
                 log.debug("%s: failing websocket %s raised %r", self._venue, url, e)
         return len(targets)
 
+    def _expire_held_bars(self, now: float) -> None:
+        """The cross-symbol hold is bounded by `stale_after_s`: a bar held that long (a symbol
+        silent as long as it takes the watchdog to call its stream dead) goes out, and the
+        symbols it waited for publish late until they catch up."""
+        given_up = self._release.expire(now, self._stale_after)
+        if given_up:
+            log.warning(
+                "%s %s: no bar for %.1fs while other symbols' bars wait; publishing them without "
+                "it (its late bars follow as they come, out of the cross-symbol order)",
+                self._venue, ",".join(given_up), self._stale_after,
+            )  # fmt: skip
+
+    def _settle(self, symbol: str, bar: Bar) -> None:
+        """Mark `bar` on its gate and hand it to the ordered release."""
+        self._gates[symbol].mark(bar.open_time)
+        self._release.offer(symbol, bar.open_time, bar, asyncio.get_running_loop().time())
+
     async def _consume(self, symbol: str) -> None:
-        gate, queue = self._gates[symbol], self._queues[symbol]
+        """The klines `_route` could not handle at once (a gap to backfill, and whatever came
+        for the symbol meanwhile), in order; the symbol is back on `_route`'s inline path once
+        none is left."""
+        queue = self._queues[symbol]
         while True:
             kline = await queue.get()
-            gap, ready = gate.on_kline(kline)
-            if gap is not None:
-                try:
-                    await self._backfill(symbol, gap)
-                except ccxt.BaseError as e:
-                    log.warning("%s %s: backfill failed (%s); retrying on the next update",
-                                self._venue, symbol, e)  # fmt: skip
-                    continue
-                if not gate.complete_up_to(gap[1]):
-                    continue  # REST lags the stream: the next update finds the gap again
-            if ready is not None and gate.is_new(ready.open_time):
-                self._publish(bar_from_kline(ready, self._venue))
-                gate.mark(ready.open_time)
+            try:
+                await self._handle(symbol, kline)
+            except Exception:  # a subscriber's bug: log it, keep the symbol's bars flowing
+                log.exception("%s %s: handling the kline opened at %d failed",
+                              self._venue, symbol, kline.open_time)  # fmt: skip
+            finally:
+                if queue.empty():
+                    self._busy.discard(symbol)
+
+    async def _handle(self, symbol: str, kline: Kline) -> None:
+        gate = self._gates[symbol]
+        gap, ready = gate.on_kline(kline)
+        if gap is not None:
+            try:
+                await self._backfill(symbol, gap)
+            except ccxt.BaseError as e:
+                log.warning("%s %s: backfill failed (%s); retrying on the next update",
+                            self._venue, symbol, e)  # fmt: skip
+                return
+            if not gate.complete_up_to(gap[1]):
+                return  # REST lags the stream: the next update finds the gap again
+        if ready is not None and gate.is_new(ready.open_time):
+            self._settle(symbol, bar_from_kline(ready, self._venue))
 
     def _publish(self, bar: Bar) -> None:
         self._bus.publish(topics.bar(bar.venue, bar.symbol, bar.interval), bar)
