@@ -61,9 +61,20 @@ class OrderStore:
                 where="store.url",
             ) from e
         self._dialect = self._engine.dialect.name
-        self._new_order = insert_if_new(self._dialect, orders)
-        self._order_forward = upsert_order(self._dialect)
-        self._new_fill = insert_if_new(self._dialect, fills)
+        self._new_order: Any = insert_if_new(self._dialect, orders)
+        self._order_forward: Any = upsert_order(self._dialect)
+        self._new_fill: Any = insert_if_new(self._dialect, fills)
+        self._raw: Any = None
+        if self._dialect == "sqlite":
+            # The writes sit on the order path (the intent goes in before the send), and
+            # SQLAlchemy's per-execute machinery costs several times SQLite's own work there
+            # (≈0.7 ms against ≈0.15 ms on a node between orders). So on SQLite the three
+            # statements are compiled once and run on one DBAPI connection kept for writes;
+            # reads and PostgreSQL go through SQLAlchemy as usual.
+            self._raw = self._engine.raw_connection()
+            self._new_order = _Prepared(self._new_order, self._engine)
+            self._order_forward = _Prepared(self._order_forward, self._engine)
+            self._new_fill = _Prepared(self._new_fill, self._engine)
 
     def __repr__(self) -> str:
         return f"OrderStore({self._engine.url.render_as_string(hide_password=True)!r})"
@@ -81,6 +92,9 @@ class OrderStore:
 
     def close(self) -> None:
         self.checkpoint()
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         self._engine.dispose()
 
     def checkpoint(self) -> None:
@@ -112,6 +126,18 @@ class OrderStore:
         return self._write(self._new_fill, asdict(fill_record(fill)))
 
     def _write(self, stmt: Any, row: dict[str, Any]) -> bool:
+        if self._raw is not None:
+            cursor = self._raw.cursor()
+            try:
+                cursor.execute(stmt.sql, stmt.values(row))
+                stored = cursor.fetchone() is not None
+                self._raw.commit()
+            except BaseException:
+                self._raw.rollback()
+                raise
+            finally:
+                cursor.close()
+            return stored
         with self._engine.begin() as conn:
             return conn.execute(stmt, row).first() is not None
 
@@ -154,6 +180,21 @@ class OrderStore:
         query = select(func.max(orders.c.seq)).where(orders.c.trader == trader)
         with self._engine.connect() as conn:
             return int(conn.execute(query).scalar() or 0)
+
+
+class _Prepared:
+    """A statement compiled once for the engine's DBAPI: its SQL and how to order a row's
+    values (with the statement's own constants) for `cursor.execute`."""
+
+    __slots__ = ("_compiled", "sql")
+
+    def __init__(self, stmt: Any, engine: Any) -> None:
+        self._compiled = stmt.compile(dialect=engine.dialect)
+        self.sql = str(self._compiled)
+
+    def values(self, row: dict[str, Any]) -> list[Any]:
+        params = self._compiled.construct_params(row)
+        return [params[name] for name in self._compiled.positiontup]
 
 
 def _order(row: Any) -> OrderRecord:

@@ -61,7 +61,8 @@ def upsert_order(dialect: str) -> Insert:
             ),
         ),
         # a rejection inferred here (never sent, unanswered request) yields to the exchange
-        and_(cur.status == "rejected", new.status.not_in(("pending", "rejected"))),
+        # (two comparisons, not NOT IN: an expanding IN cannot be compiled once for reuse)
+        and_(cur.status == "rejected", new.status != "pending", new.status != "rejected"),
     )
     keep_if_empty = {
         name: case((getattr(new, name) != "", getattr(new, name)), else_=getattr(cur, name))
