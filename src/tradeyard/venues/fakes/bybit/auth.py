@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from tradeyard.venues.fakes.bybit.errors import BybitError
 from tradeyard.venues.fakes.common.account_spec import key_hint
 
-__all__ = ["check_ws_auth", "key_hint", "sign", "verify_rest"]
+__all__ = ["check_timestamp", "check_ws_auth", "key_hint", "sign", "verify_rest"]
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +38,7 @@ def verify_rest(
         raise BybitError(10003)
     raw_ts = headers.get("X-BAPI-TIMESTAMP", "")
     raw_window = headers.get("X-BAPI-RECV-WINDOW", "5000") or "5000"
-    if not raw_ts.isdigit() or not raw_window.isdigit():
-        raise BybitError(10002)
-    ts, window = int(raw_ts), int(raw_window)
-    if not now_ms - window <= ts < now_ms + 1000:
-        raise BybitError(
-            10002,
-            msg=f"invalid request, please check your server timestamp or recv_window param. "
-            f"req_timestamp[{ts}],server_timestamp[{now_ms}],recv_window[{window}]",
-        )
+    check_timestamp(raw_ts, raw_window, now_ms)
     plain = f"{raw_ts}{key}{raw_window}{payload}"
     given = headers.get("X-BAPI-SIGN", "").lower()
     if not hmac.compare_digest(sign(secrets[key], plain), given):
@@ -67,3 +59,17 @@ def check_ws_auth(args: object, secrets: Mapping[str, str], now_ms: int) -> str:
     if not hmac.compare_digest(sign(secrets[key], f"GET/realtime{expires}"), given.lower()):
         raise BybitError(10004, msg="Invalid signature")
     return key
+
+
+def check_timestamp(raw_ts: str, raw_window: str, now_ms: int) -> None:
+    """Bybit's window: server time - recvWindow <= X-BAPI-TIMESTAMP < server time + 1000
+    (10002 otherwise, with Bybit's own message); shared by REST and the trade websocket."""
+    if not raw_ts.isdigit() or not raw_window.isdigit():
+        raise BybitError(10002)
+    ts, window = int(raw_ts), int(raw_window)
+    if not now_ms - window <= ts < now_ms + 1000:
+        raise BybitError(
+            10002,
+            msg=f"invalid request, please check your server timestamp or recv_window param. "
+            f"req_timestamp[{ts}],server_timestamp[{now_ms}],recv_window[{window}]",
+        )

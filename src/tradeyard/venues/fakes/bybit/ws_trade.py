@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from aiohttp import WSMsgType, web
 
 from tradeyard.venues.fakes.binance.probe import LatencyProbe
-from tradeyard.venues.fakes.bybit.auth import check_ws_auth
+from tradeyard.venues.fakes.bybit.auth import check_timestamp, check_ws_auth
 from tradeyard.venues.fakes.bybit.config import FakeBybitConfig
 from tradeyard.venues.fakes.bybit.errors import BybitError
 from tradeyard.venues.fakes.bybit.rest_trade import TradeRoutes
@@ -223,15 +223,7 @@ def _check_header(header: object, now_ms: int) -> None:
         raise BybitError(10001, msg="header is required")
     raw_ts = str(header.get("X-BAPI-TIMESTAMP", ""))
     raw_window = str(header.get("X-BAPI-RECV-WINDOW", "5000") or "5000")
-    if not raw_ts.isdigit() or not raw_window.isdigit():
-        raise BybitError(10002)
-    ts, window = int(raw_ts), int(raw_window)
-    if not now_ms - window <= ts < now_ms + 1000:
-        raise BybitError(
-            10002,
-            msg=f"invalid request, please check your server timestamp or recv_window param. "
-            f"req_timestamp[{ts}],server_timestamp[{now_ms}],recv_window[{window}]",
-        )
+    check_timestamp(raw_ts, raw_window, now_ms)
 
 
 async def _amend(_key: str, _params: dict[str, Any]) -> Any:
