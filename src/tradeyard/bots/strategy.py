@@ -22,6 +22,7 @@ may compute them a chunk at a time with their vectorised twin (same values, far 
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
@@ -85,6 +86,11 @@ class Strategy(Generic[P]):
         self.target = 0.0
         """The exposure this strategy last asked for: +1 long, -1 short, 0 flat."""
         self.last_close = float("nan")
+        # The sleep promise (see `sleep`): bars opening before `_sleep_until` whose high stays
+        # below `_sleep_above` and low above `_sleep_below` are not delivered. 0: awake.
+        self._sleep_until = 0
+        self._sleep_above = math.inf
+        self._sleep_below = -math.inf
 
     # -- what a strategy overrides ---------------------------------------------------------
     def on_start(self) -> None:
@@ -94,6 +100,21 @@ class Strategy(Generic[P]):
         """Called on every closed bar of `symbol`, after the indicators have taken it in."""
 
     # -- verbs ------------------------------------------------------------------------------
+    def sleep(self, *, until: int, above: float = math.inf, below: float = -math.inf) -> None:
+        """Promise that `on_bar` has nothing to do on the coming trading-interval bars of this
+        symbol, until one opens at or after `until` (ms UTC), reaches `above` with its high or
+        `below` with its low; those bars are then not delivered (a speed-up: in a backtest most
+        bars of a strategy waiting for a level never reach it).
+
+        Make it at the end of `on_bar`, from the state as it stands: the bars skipped must be
+        ones on which `on_bar` would emit nothing and change no state that matters later. The
+        first bar delivered cancels it. Indicators fed per bar keep the strategy awake (they
+        must see every bar); extra-interval bars are always delivered.
+        """
+        self._sleep_until = until
+        self._sleep_above = above
+        self._sleep_below = below
+
     @property
     def now(self) -> int:
         """Event time (ms UTC) of the bar being handled."""

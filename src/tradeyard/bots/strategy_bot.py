@@ -44,6 +44,22 @@ class _SymbolRunner:
     def on_message(self, topic: str, bar: Bar) -> None:
         if not bar.closed:
             return
+        inst = self.inst
+        if (
+            bar.open_time < inst._sleep_until
+            and bar.high < inst._sleep_above
+            and bar.low > inst._sleep_below
+            and (not self.feeds or (self.open_times is not None and self.cursor))
+        ):
+            # Asleep (Strategy.sleep): the strategy promised this bar changes nothing. Primed
+            # outputs are per-bar arrays, so only the cursor moves (values are set on waking);
+            # streamed indicators must see every bar, so a strategy with them stays awake, and
+            # so does each chunk's first bar (it is checked against the chunk).
+            if self.open_times is not None:
+                self.cursor += 1
+            inst.last_close = bar.close
+            return
+        inst._sleep_until = 0
         self.ctx.now = bar.close_time
         if self.open_times is not None:
             # Primed: hand out precomputed outputs. The first bar of the chunk is checked here,
@@ -56,7 +72,6 @@ class _SymbolRunner:
         elif self.feeds:
             for ind, fields in self.feeds:
                 ind.update(*[getattr(bar, f) for f in fields])
-        inst = self.inst
         inst.last_close = bar.close
         if not self.bot.paused:
             inst.on_bar(bar)

@@ -37,6 +37,7 @@ the moving average is bound to them and updated before `on_bar`.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 import msgspec
@@ -113,6 +114,30 @@ class VolatilityBreakout(Strategy[VolatilityBreakoutParams]):
         elif self.side != 0:
             self._exit("day over: exit at the next day's open")
         self.prev_close = close
+        self._sleep(bar, close)
+
+    def _sleep(self, bar: Bar, close: float) -> None:
+        """Sleep (`Strategy.sleep`) until a bar could do something: the day's last bar or the
+        next day, a stop, or a level an entry is still possible at. Skipped bars stay strictly
+        between those levels, so their closes would have left `prev_close` on the same side of
+        every level as this bar's close, which is all the entry test reads of it."""
+        day_end = self.day_start + DAY_MS
+        last_bar = day_end - (bar.close_time + 1 - bar.open_time)
+        above, below = math.inf, -math.inf
+        p, ma = self.params, self.ma.value
+        if ma == ma and self.long_level == self.long_level:  # entries possible today
+            if not self.long_done and self.side <= 0:
+                above = self.long_level
+            if p.allow_short and not self.short_done and self.side >= 0:
+                below = self.short_level
+        if not below < close < above:
+            return  # on the far side of a level: the next bar must see it
+        if self.side > 0:
+            below = max(below, self.stop_price)
+        elif self.side < 0:
+            above = min(above, self.stop_price)
+        self.sleep(until=last_bar if bar.open_time < last_bar else day_end, above=above,
+                   below=below)  # fmt: skip
 
     # -- the day ----------------------------------------------------------------------------
     def _start_day(self, day: int, day_open: float) -> None:

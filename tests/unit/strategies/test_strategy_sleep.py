@@ -1,0 +1,58 @@
+"""`Strategy.sleep`: the bars a strategy sleeps through change nothing.
+
+volatility_breakout sleeps between its levels, stops and day boundaries. Run on the ten bundled
+symbols with 2x leverage, fees and funding, the backtest must be identical with sleeping turned
+off (every bar delivered): same signals in the same order, same trades, metrics and equity; and
+the strategy must really have slept through most bars.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import pytest
+
+from tradeyard.backtest.runner import load_run_data, run_backtest
+from tradeyard.bots import EqualWeight, Strategy
+from tradeyard.config import BacktestConfig, StrategyConfig, TraderConfig
+from tradeyard.config.load import validate
+from tradeyard.events import Event
+from tradeyard.strategies.volatility_breakout import VolatilityBreakout
+
+
+def _run(cfg: BacktestConfig) -> tuple[object, list[tuple[str, Event]]]:
+    bars, rates = load_run_data(cfg)
+    journal: list[tuple[str, Event]] = []
+    (result,) = run_backtest(cfg, bars, rates, charts=False,
+                             journal=lambda t, e: journal.append((t, e)))  # fmt: skip
+    return result, [(t, e) for t, e in journal if not t.startswith("md.")]
+
+
+@pytest.mark.parametrize("params", [{}, {"k": 0.3, "ma_days": 3, "stop": 0.01}])
+def test_volatility_breakout_when_asleep_gives_the_same_backtest_as_awake(
+    params: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = validate(
+        BacktestConfig(
+            strategies=[StrategyConfig(id="vb", strategy="volatility_breakout", params=params)],
+            traders=[
+                TraderConfig(id="t", follows={"vb": 1.0}, allocation=EqualWeight(), leverage=2.0)
+            ],
+        )
+    )
+    calls = [0]
+    real_on_bar = VolatilityBreakout.on_bar
+
+    def counting(self: VolatilityBreakout, bar: object) -> None:
+        calls[0] += 1
+        real_on_bar(self, bar)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(VolatilityBreakout, "on_bar", counting)
+    asleep, asleep_events = _run(cfg)
+    asleep_calls, calls[0] = calls[0], 0
+    monkeypatch.setattr(Strategy, "sleep", lambda self, **kw: None)  # every bar delivered
+    awake, awake_events = _run(cfg)
+    assert len(awake.trades) > 20  # type: ignore[attr-defined]
+    assert asleep_calls < calls[0] / 3  # it really slept through most bars
+    assert asleep_events == awake_events  # signals, orders, fills, in the same order
+    assert msgspec.json.encode(asleep.trades) == msgspec.json.encode(awake.trades)  # type: ignore[attr-defined]
+    assert msgspec.json.encode(asleep.metrics) == msgspec.json.encode(awake.metrics)  # type: ignore[attr-defined]
