@@ -104,6 +104,8 @@ class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rate_limit: bool = True
     order_transport: Literal["rest", "websocket"] = "rest"
     """Orders over REST, or over the exchange's websocket trading API (not for "demo")."""
+    margin_mode: Literal["cross", "isolated"] | None = None
+    """Put every symbol in this margin mode at start; unset: leave the exchange's setting."""
     # -- paper only --
     data: str = ""
     """Paper: the venue whose live bars drive the simulated fills."""

@@ -99,6 +99,7 @@ def build_live_venue(
             symbols=list(entry.symbols), interval=entry.interval,
             warmup_bars=min(entry.warmup_bars, 999), reconnect_delay_s=entry.reconnect_delay_s,
             rate_limit=entry.rate_limit, order_transport=entry.order_transport,
+            margin_mode=entry.margin_mode,
         )  # fmt: skip
         adapter: Any = build_bybit(bus, bybit, env)
     else:
@@ -109,7 +110,7 @@ def build_live_venue(
             api_secret_env=entry.api_secret_env, rest_url=entry.rest_url, ws_url=entry.ws_url,
             symbols=list(entry.symbols), interval=entry.interval, warmup_bars=entry.warmup_bars,
             reconnect_delay_s=entry.reconnect_delay_s, rate_limit=entry.rate_limit,
-            order_transport=entry.order_transport,
+            order_transport=entry.order_transport, margin_mode=entry.margin_mode,
         )  # fmt: skip
         adapter = build_venue(bus, binance, env)
     adapter.attach_store(store)

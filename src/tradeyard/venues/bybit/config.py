@@ -56,6 +56,8 @@ class BybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A Retry-After longer than this (a long IP ban) is not waited out inside a request."""
     rate_limit: bool = True
     """ccxt's client-side throttle (tests against the fake turn it off)."""
+    margin_mode: Literal["cross", "isolated"] | None = None
+    """Set on every symbol at start (None: leave the exchange's setting as it is)."""
     order_transport: Literal["rest", "websocket"] = "rest"
     """How orders and cancels go out: REST, or the exchange's websocket trading API (Bybit /v5/trade)
     over a connection kept open, which saves a request's setup on every order. Not offered

@@ -74,6 +74,16 @@ class BybitExecution(CcxtExecution):
     def order_params(self, cmd: SubmitOrder) -> tuple[str, dict[str, Any]]:
         return order_params(cmd)
 
+    async def set_margin_mode(self, symbol: str, mode: str) -> None:
+        """POST /v5/position/switch-isolated (per symbol; ccxt's set_margin_mode would first
+        probe for a unified account and switch the whole account). A unified trading account
+        refuses it: there the margin mode is account-wide, set in Bybit itself."""
+        lev = str(self._leverage.get(symbol, 1))
+        await self._client.private_post_v5_position_switch_isolated(
+            {"category": "linear", "symbol": symbol, "tradeMode": 1 if mode == "isolated" else 0,
+             "buyLeverage": lev, "sellLeverage": lev}
+        )  # fmt: skip
+
     def cancel_params(self, client_order_id: str) -> dict[str, Any]:
         return {"orderLinkId": client_order_id}
 

@@ -89,6 +89,7 @@ class CcxtExecution:
         # WS API, Bybit /v5/trade): one less TLS/HTTP round trip per order on a kept-open socket.
         self._ws_orders = getattr(config, "order_transport", "rest") == "websocket"
         self._leverage: dict[str, int] = {}  # symbol -> leverage last set on the exchange
+        self._margin_mode: str | None = getattr(config, "margin_mode", None)
         self._owner: dict[str, str] = {}
         self._seen_updates: set[tuple[str, str, float]] = set()
         self._updated: set[str] = set()
@@ -166,7 +167,32 @@ class CcxtExecution:
         ]
         if self._store is not None:
             await reconcile(self, self._store, self._symbols)
+        if self._margin_mode is not None:
+            await asyncio.gather(*(self._apply_margin_mode(s) for s in self._symbols))
         self._subscription = self._bus.subscribe(topics.command(self._venue), self._on_command)
+
+    async def _apply_margin_mode(self, symbol: str) -> None:
+        """Put `symbol` in the configured margin mode before any order. Already in it is fine;
+        a refusal (e.g. a position or open orders on the symbol) stops the start with the
+        exchange's reason: trading in another mode than the one configured is a risk the
+        operator did not choose."""
+        mode = self._margin_mode
+        assert mode is not None
+        try:
+            await self.set_margin_mode(symbol, mode)
+        except ccxt.BaseError as e:
+            if _margin_mode_unchanged(e):
+                return
+            err = self.from_ccxt(e, where=f"{self._venue} {symbol}", client_order_id="")
+            raise VenueError(
+                f"{self._venue} {symbol}: cannot set {mode} margin: {err}; close the symbol's "
+                f"position and orders, or set margin_mode to the mode it is in"
+            ) from e
+        log.info("%s %s: margin mode %s", self._venue, symbol, mode)
+
+    async def set_margin_mode(self, symbol: str, mode: str) -> None:
+        """Venue hook: switch one symbol to "cross" or "isolated" margin."""
+        await self._client.set_margin_mode(mode, to_ccxt(symbol))
 
     async def close(self) -> None:
         if self._subscription is not None:
@@ -454,6 +480,13 @@ class CcxtExecution:
 
     def fill(self, trade: Mapping[str, Any], symbol: str, trader: str, coid: str) -> Fill:
         return self.fill_from_trade(trade, symbol, trader, coid)
+
+
+def _margin_mode_unchanged(exc: BaseException) -> bool:
+    """Binance -4046 "No need to change margin type", Bybit 110026 "not modified"."""
+    return isinstance(exc, ccxt.MarginModeAlreadySet) or any(
+        code in str(exc) for code in ("-4046", "110026")
+    )
 
 
 def _leverage_unchanged(exc: BaseException) -> bool:

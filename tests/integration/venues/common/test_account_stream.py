@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tradeyard.bus import InProcessBus
+from tradeyard.errors import VenueError
 from tradeyard.events import SubmitOrder
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.testkit import run, wait_until
@@ -100,6 +101,48 @@ def test_execution_when_order_asks_for_leverage_sets_it_on_the_exchange_once(
                 (acct,) = fake.exchange.accounts.values()
                 assert acct.leverage_of("ETHUSDT") == 3  # rounded up to a whole number
                 assert len(calls) == 1  # set before the first order only
+            finally:
+                await venue.close()
+
+    run(scenario())
+
+
+@KINDS
+def test_execution_when_margin_mode_configured_sets_it_at_start_and_again_is_fine(
+    kind: Any, bars: dict[str, BarSeries]
+) -> None:
+    async def scenario() -> None:
+        async with local_fake(kind, bars) as fake:
+            (acct,) = fake.exchange.accounts.values()
+            for _ in range(2):  # the second start finds it already set: not an error
+                venue = local_venue(kind, InProcessBus(), fake, symbols=SYMBOLS,
+                                    margin_mode="isolated")  # fmt: skip
+                try:
+                    await venue.execution.start()
+                finally:
+                    await venue.close()
+                assert all(acct.isolated.get(s) for s in SYMBOLS)
+
+    run(scenario())
+
+
+@KINDS
+def test_execution_when_margin_mode_refused_fails_start_naming_symbol_and_fix(
+    kind: Any, bars: dict[str, BarSeries]
+) -> None:
+    async def scenario() -> None:
+        async with local_fake(kind, bars) as fake:
+            venue = local_venue(kind, InProcessBus(), fake, symbols=SYMBOLS)
+            await venue.execution.start()
+            await venue.execution.submit(
+                SubmitOrder("t", kind, "ETHUSDT", 0, "t-1", "buy", "limit", 0.1, price=1000.0)
+            )  # an open order: the exchange refuses to switch the symbol's margin mode
+            await venue.close()
+            venue = local_venue(kind, InProcessBus(), fake, symbols=SYMBOLS,
+                                margin_mode="isolated")  # fmt: skip
+            try:
+                with pytest.raises(VenueError, match=r"ETHUSDT: cannot set isolated margin"):
+                    await venue.execution.start()
             finally:
                 await venue.close()
 
