@@ -86,11 +86,11 @@ class Strategy(Generic[P]):
         self.target = 0.0
         """The exposure this strategy last asked for: +1 long, -1 short, 0 flat."""
         self.last_close = float("nan")
-        # The sleep promise (see `sleep`): bars opening before `_sleep_until` whose high stays
-        # below `_sleep_above` and low above `_sleep_below` are not delivered. 0: awake.
-        self._sleep_until = 0
-        self._sleep_above = math.inf
-        self._sleep_below = -math.inf
+        # The skip promise (see `skip_bars`): bars opening before `_skip_until` whose high stays
+        # below `_skip_above` and low above `_skip_below` are not delivered. 0: none.
+        self._skip_until = 0
+        self._skip_above = math.inf
+        self._skip_below = -math.inf
 
     # -- what a strategy overrides ---------------------------------------------------------
     def on_start(self) -> None:
@@ -100,7 +100,7 @@ class Strategy(Generic[P]):
         """Called on every closed bar of `symbol`, after the indicators have taken it in."""
 
     # -- verbs ------------------------------------------------------------------------------
-    def sleep(self, *, until: int, above: float = math.inf, below: float = -math.inf) -> None:
+    def skip_bars(self, *, until: int, above: float = math.inf, below: float = -math.inf) -> None:
         """Promise that `on_bar` has nothing to do on the coming trading-interval bars of this
         symbol, until one opens at or after `until` (ms UTC), reaches `above` with its high or
         `below` with its low; those bars are then not delivered (a speed-up: in a backtest most
@@ -111,9 +111,9 @@ class Strategy(Generic[P]):
         first bar delivered cancels it. Indicators fed per bar keep the strategy awake (they
         must see every bar); extra-interval bars are always delivered.
         """
-        self._sleep_until = until
-        self._sleep_above = above
-        self._sleep_below = below
+        self._skip_until = until
+        self._skip_above = above
+        self._skip_below = below
 
     @property
     def now(self) -> int:

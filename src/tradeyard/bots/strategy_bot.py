@@ -46,20 +46,20 @@ class _SymbolRunner:
             return
         inst = self.inst
         if (
-            bar.open_time < inst._sleep_until
-            and bar.high < inst._sleep_above
-            and bar.low > inst._sleep_below
+            bar.open_time < inst._skip_until
+            and bar.high < inst._skip_above
+            and bar.low > inst._skip_below
             and (not self.feeds or (self.open_times is not None and self.cursor))
         ):
-            # Asleep (Strategy.sleep): the strategy promised this bar changes nothing. Primed
+            # Skipped (Strategy.skip_bars): the strategy promised this bar changes nothing. Primed
             # outputs are per-bar arrays, so only the cursor moves (values are set on waking);
-            # streamed indicators must see every bar, so a strategy with them stays awake, and
+            # streamed indicators must see every bar, so a strategy with them gets every bar, and
             # so does each chunk's first bar (it is checked against the chunk).
             if self.open_times is not None:
                 self.cursor += 1
             inst.last_close = bar.close
             return
-        inst._sleep_until = 0
+        inst._skip_until = 0
         self.ctx.now = bar.close_time
         if self.open_times is not None:
             # Primed: hand out precomputed outputs. The first bar of the chunk is checked here,

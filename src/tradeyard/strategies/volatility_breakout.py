@@ -114,13 +114,13 @@ class VolatilityBreakout(Strategy[VolatilityBreakoutParams]):
         elif self.side != 0:
             self._exit("day over: exit at the next day's open")
         self.prev_close = close
-        self._sleep(bar, close)
+        self._skip_quiet_bars(bar, close)
 
-    def _sleep(self, bar: Bar, close: float) -> None:
-        """Sleep (`Strategy.sleep`) until a bar could do something: the day's last bar or the
-        next day, a stop, or a level an entry is still possible at. Skipped bars stay strictly
-        between those levels, so their closes would have left `prev_close` on the same side of
-        every level as this bar's close, which is all the entry test reads of it."""
+    def _skip_quiet_bars(self, bar: Bar, close: float) -> None:
+        """Skip bars (`Strategy.skip_bars`) until one could do something: the day's last bar or
+        the next day, a stop, or a level an entry is still possible at. Skipped bars stay
+        strictly between those levels, so their closes would have left `prev_close` on the same
+        side of every level as this bar's close, which is all the entry test reads of it."""
         day_end = self.day_start + DAY_MS
         last_bar = day_end - (bar.close_time + 1 - bar.open_time)
         above, below = math.inf, -math.inf
@@ -136,7 +136,7 @@ class VolatilityBreakout(Strategy[VolatilityBreakoutParams]):
             below = max(below, self.stop_price)
         elif self.side < 0:
             above = min(above, self.stop_price)
-        self.sleep(until=last_bar if bar.open_time < last_bar else day_end, above=above,
+        self.skip_bars(until=last_bar if bar.open_time < last_bar else day_end, above=above,
                    below=below)  # fmt: skip
 
     # -- the day ----------------------------------------------------------------------------

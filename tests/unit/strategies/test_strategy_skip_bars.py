@@ -1,9 +1,9 @@
-"""`Strategy.sleep`: the bars a strategy sleeps through change nothing.
+"""`Strategy.skip_bars`: the bars a strategy skips change nothing.
 
-volatility_breakout sleeps between its levels, stops and day boundaries. Run on the ten bundled
-symbols with 2x leverage, fees and funding, the backtest must be identical with sleeping turned
+volatility_breakout skips the bars between its levels, stops and day boundaries. Run on the ten bundled
+symbols with 2x leverage, fees and funding, the backtest must be identical with skipping turned
 off (every bar delivered): same signals in the same order, same trades, metrics and equity; and
-the strategy must really have slept through most bars.
+the strategy must really have skipped most bars.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def _run(cfg: BacktestConfig) -> tuple[object, list[tuple[str, Event]]]:
 
 
 @pytest.mark.parametrize("params", [{}, {"k": 0.3, "ma_days": 3, "stop": 0.01}])
-def test_volatility_breakout_when_asleep_gives_the_same_backtest_as_awake(
+def test_volatility_breakout_when_skipping_bars_gives_the_same_backtest_as_every_bar(
     params: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = validate(
@@ -47,12 +47,12 @@ def test_volatility_breakout_when_asleep_gives_the_same_backtest_as_awake(
         real_on_bar(self, bar)  # type: ignore[arg-type]
 
     monkeypatch.setattr(VolatilityBreakout, "on_bar", counting)
-    asleep, asleep_events = _run(cfg)
-    asleep_calls, calls[0] = calls[0], 0
-    monkeypatch.setattr(Strategy, "sleep", lambda self, **kw: None)  # every bar delivered
+    skipping, skipping_events = _run(cfg)
+    skipping_calls, calls[0] = calls[0], 0
+    monkeypatch.setattr(Strategy, "skip_bars", lambda self, **kw: None)  # every bar delivered
     awake, awake_events = _run(cfg)
     assert len(awake.trades) > 20  # type: ignore[attr-defined]
-    assert asleep_calls < calls[0] / 3  # it really slept through most bars
-    assert asleep_events == awake_events  # signals, orders, fills, in the same order
-    assert msgspec.json.encode(asleep.trades) == msgspec.json.encode(awake.trades)  # type: ignore[attr-defined]
-    assert msgspec.json.encode(asleep.metrics) == msgspec.json.encode(awake.metrics)  # type: ignore[attr-defined]
+    assert skipping_calls < calls[0] / 3  # it really skipped most bars
+    assert skipping_events == awake_events  # signals, orders, fills, in the same order
+    assert msgspec.json.encode(skipping.trades) == msgspec.json.encode(awake.trades)  # type: ignore[attr-defined]
+    assert msgspec.json.encode(skipping.metrics) == msgspec.json.encode(awake.metrics)  # type: ignore[attr-defined]
