@@ -106,6 +106,8 @@ class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Orders over REST, or over the exchange's websocket trading API (not for "demo")."""
     margin_mode: Literal["cross", "isolated"] | None = None
     """Put every symbol in this margin mode at start; unset: leave the exchange's setting."""
+    mark_price: bool = False
+    """Also stream mark prices (with funding rates) to md.<venue>.<symbol>.mark."""
     # -- paper only --
     data: str = ""
     """Paper: the venue whose live bars drive the simulated fills."""

@@ -58,4 +58,7 @@ def retry_policy(config: BinanceConfig) -> RetryPolicy:
 class BinanceMarketData(BarFeed):
     """Publishes closed bars of `config.symbols` on the bus. `start()`, then `close()`."""
 
+    mark_price_watcher = "watch_mark_price"
+    """The ccxt watcher whose answer carries the mark price (see `common.mark_prices`)."""
+
     rest_limit = REST_LIMIT

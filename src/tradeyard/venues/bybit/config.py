@@ -56,6 +56,8 @@ class BybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A Retry-After longer than this (a long IP ban) is not waited out inside a request."""
     rate_limit: bool = True
     """ccxt's client-side throttle (tests against the fake turn it off)."""
+    mark_price: bool = False
+    """Also stream each symbol's mark price (with the funding rate) to md.<venue>.<symbol>.mark."""
     margin_mode: Literal["cross", "isolated"] | None = None
     """Set on every symbol at start (None: leave the exchange's setting as it is)."""
     order_transport: Literal["rest", "websocket"] = "rest"

@@ -55,4 +55,7 @@ def retry_policy(config: BybitConfig) -> RetryPolicy:
 class BybitMarketData(BarFeed):
     """Publishes closed bars of `config.symbols` on the bus. `start()`, then `close()`."""
 
+    mark_price_watcher = "watch_ticker"
+    """The ccxt watcher whose answer carries the mark price (see `common.mark_prices`)."""
+
     rest_limit = REST_LIMIT

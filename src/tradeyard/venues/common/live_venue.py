@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tradeyard.events import InstrumentSpec
+from tradeyard.venues.common.mark_prices import MarkPriceFeed
 from tradeyard.venues.common.symbols import to_venue
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class LiveVenue:
         self.config = config
         self.market_data = market_data
         self.execution = execution
+        self.mark_prices: MarkPriceFeed | None = None
 
     def __repr__(self) -> str:
         return (
@@ -42,11 +44,16 @@ class LiveVenue:
 
     async def start(self) -> None:
         """Execution first (it reconciles, then must hear commands as soon as bars can cause
-        them), then data."""
+        them), then data: bars, and mark prices when the config asks for them."""
         await self.execution.start()
         await self.market_data.start()
+        if getattr(self.config, "mark_price", False):
+            self.mark_prices = self.market_data.mark_price_feed()
+            await self.mark_prices.start()
 
     async def close(self) -> None:
+        if self.mark_prices is not None:
+            await self.mark_prices.close()
         await self.market_data.close()
         await self.execution.close()
 

@@ -46,6 +46,7 @@ from tradeyard.events import Bar, topics
 from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.closed_bars import ClosedBarGate, Gap, OrderedRelease
 from tradeyard.venues.common.kline import Kline
+from tradeyard.venues.common.mark_prices import MarkPriceFeed
 from tradeyard.venues.common.parse import bar_from_kline, bar_from_ohlcv, interval_ms
 from tradeyard.venues.common.symbols import to_ccxt as _to_ccxt
 
@@ -146,6 +147,9 @@ class BarFeed:
 
     rest_limit = 1000
 
+    mark_price_watcher = "watch_ticker"
+    """The ccxt watcher whose answer carries the mark price (a venue may name another)."""
+
     def __init__(
         self, bus: Bus, client: Any, config: FeedConfig, rng: random.Random | None = None
     ) -> None:
@@ -184,6 +188,11 @@ class BarFeed:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(venue={self._venue!r}, symbols={list(self._gates)})"
+
+    def mark_price_feed(self) -> MarkPriceFeed:
+        """The mark prices of this feed's symbols, on the same market-data client (not started)."""
+        return MarkPriceFeed(self._bus, self._client, self._venue, list(self._gates),
+                             self.mark_price_watcher, self._delay, self._max_delay)  # fmt: skip
 
     async def start(self) -> list[Bar]:
         """Load markets, publish the warm-up bars (returned too), then start the live feed."""

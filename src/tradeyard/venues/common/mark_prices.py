@@ -1,0 +1,109 @@
+"""Mark prices from the venue's public websocket to the bus: `md.<venue>.<symbol>.mark`.
+
+Binance pushes `<symbol>@markPrice` (ccxt `watch_mark_price`), Bybit carries the mark in its
+`tickers.<symbol>` stream (ccxt `watch_ticker`); each venue's market-data class names its
+watcher (`mark_price_watcher`). One task per symbol re-watches after a lost stream with jittered
+backoff; an update is published once per (symbol, time). The funding rate and next funding
+time travel along where the venue puts them in the same message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tradeyard.bus import Bus
+from tradeyard.events import MarkPrice, topics
+from tradeyard.venues.common.backoff import Backoff
+from tradeyard.venues.common.symbols import to_ccxt
+
+__all__ = ["MarkPriceFeed", "mark_price_from_ticker"]
+
+log = logging.getLogger(__name__)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def mark_price_from_ticker(venue: str, symbol: str, ticker: Mapping[str, Any]) -> MarkPrice | None:
+    """The MarkPrice in a ccxt ticker (None when it carries no mark price)."""
+    mark = _number(ticker.get("markPrice"))
+    ts = ticker.get("timestamp")
+    if mark is None or ts is None:
+        return None
+    info = ticker.get("info") or {}
+    nxt = _number(info.get("T") or info.get("nextFundingTime"))
+    return MarkPrice(
+        venue, symbol, int(ts), mark, _number(ticker.get("indexPrice")),
+        _number(info.get("r") or info.get("fundingRate")), int(nxt) if nxt else None,
+    )  # fmt: skip
+
+
+class MarkPriceFeed:
+    """Publishes the mark price of each of `symbols`. `start()`, then `close()`."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        client: Any,
+        venue: str,
+        symbols: Sequence[str],
+        watcher: str,
+        reconnect_delay_s: float = 0.2,
+        reconnect_max_delay_s: float = 30.0,
+    ) -> None:
+        self._bus = bus
+        self._client = client
+        self._venue = venue
+        self._symbols = list(symbols)
+        self._watch = getattr(client, watcher)
+        self._delay = reconnect_delay_s
+        self._max_delay = max(reconnect_delay_s, reconnect_max_delay_s)
+        self._last_ts: dict[str, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def __repr__(self) -> str:
+        return f"MarkPriceFeed(venue={self._venue!r}, symbols={self._symbols})"
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._keep_watching(s), name=f"{self._venue}-{s}-mark")
+            for s in self._symbols
+        ]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def _keep_watching(self, symbol: str) -> None:
+        backoff = Backoff(self._delay, self._max_delay)
+        topic = topics.mark_price(self._venue, symbol)
+        while True:
+            try:
+                ticker = await self._watch(to_ccxt(symbol))
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # a dropped socket or a ccxt error: watch again
+                wait = max(self._delay, backoff.next_delay())
+                log.warning("%s %s: mark price stream lost (%s); re-watching in %.2fs",
+                            self._venue, symbol, e, wait)  # fmt: skip
+                await asyncio.sleep(wait)
+                continue
+            backoff.reset()
+            event = mark_price_from_ticker(self._venue, symbol, ticker)
+            if event is None or event.ts <= self._last_ts.get(symbol, -1):
+                continue
+            self._last_ts[symbol] = event.ts
+            self._bus.publish(topic, event)
