@@ -108,6 +108,10 @@ class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Put every symbol in this margin mode at start; unset: leave the exchange's setting."""
     mark_price: bool = False
     """Also stream mark prices (with funding rates) to md.<venue>.<symbol>.mark."""
+    trades: bool = False
+    """Also stream public trades to md.<venue>.<symbol>.trade."""
+    partial_bars: bool = False
+    """Also publish the bar in progress (closed=False) on every kline update."""
     # -- paper only --
     data: str = ""
     """Paper: the venue whose live bars drive the simulated fills."""

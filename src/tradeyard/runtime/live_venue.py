@@ -99,7 +99,8 @@ def build_live_venue(
             symbols=list(entry.symbols), interval=entry.interval,
             warmup_bars=min(entry.warmup_bars, 999), reconnect_delay_s=entry.reconnect_delay_s,
             rate_limit=entry.rate_limit, order_transport=entry.order_transport,
-            margin_mode=entry.margin_mode, mark_price=entry.mark_price,
+            margin_mode=entry.margin_mode, mark_price=entry.mark_price, trades=entry.trades,
+            partial_bars=entry.partial_bars,
         )  # fmt: skip
         adapter: Any = build_bybit(bus, bybit, env)
     else:
@@ -111,7 +112,7 @@ def build_live_venue(
             symbols=list(entry.symbols), interval=entry.interval, warmup_bars=entry.warmup_bars,
             reconnect_delay_s=entry.reconnect_delay_s, rate_limit=entry.rate_limit,
             order_transport=entry.order_transport, margin_mode=entry.margin_mode,
-            mark_price=entry.mark_price,
+            mark_price=entry.mark_price, trades=entry.trades, partial_bars=entry.partial_bars,
         )  # fmt: skip
         adapter = build_venue(bus, binance, env)
     adapter.attach_store(store)

@@ -10,7 +10,7 @@ REST calls (warm-up, backfill) wait out rate limits (`common.rest_retry`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import ccxt.pro as ccxt_pro
 
@@ -60,5 +60,7 @@ class BinanceMarketData(BarFeed):
 
     mark_price_watcher = "watch_mark_price"
     """The ccxt watcher whose answer carries the mark price (see `common.mark_prices`)."""
+    trade_stream_options: ClassVar[dict[str, Any]] = {"name": "aggTrade"}
+    """USDⓈ-M publishes its trades as `<symbol>@aggTrade`."""
 
     rest_limit = REST_LIMIT

@@ -56,6 +56,10 @@ class BybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A Retry-After longer than this (a long IP ban) is not waited out inside a request."""
     rate_limit: bool = True
     """ccxt's client-side throttle (tests against the fake turn it off)."""
+    partial_bars: bool = False
+    """Also publish the bar in progress (closed=False) on each kline update."""
+    trades: bool = False
+    """Also stream public trades to md.<venue>.<symbol>.trade."""
     mark_price: bool = False
     """Also stream each symbol's mark price (with the funding rate) to md.<venue>.<symbol>.mark."""
     margin_mode: Literal["cross", "isolated"] | None = None

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tradeyard.events import InstrumentSpec
-from tradeyard.venues.common.mark_prices import MarkPriceFeed
+from tradeyard.venues.common.mark_prices import MarkPriceFeed, TradeFeed
 from tradeyard.venues.common.symbols import to_venue
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ class LiveVenue:
         self.market_data = market_data
         self.execution = execution
         self.mark_prices: MarkPriceFeed | None = None
+        self.trades: TradeFeed | None = None
 
     def __repr__(self) -> str:
         return (
@@ -50,10 +51,14 @@ class LiveVenue:
         if getattr(self.config, "mark_price", False):
             self.mark_prices = self.market_data.mark_price_feed()
             await self.mark_prices.start()
+        if getattr(self.config, "trades", False):
+            self.trades = self.market_data.trade_feed()
+            await self.trades.start()
 
     async def close(self) -> None:
-        if self.mark_prices is not None:
-            await self.mark_prices.close()
+        for feed in (self.mark_prices, self.trades):
+            if feed is not None:
+                await feed.close()
         await self.market_data.close()
         await self.execution.close()
 

@@ -1,10 +1,12 @@
-"""Mark prices from the venue's public websocket to the bus: `md.<venue>.<symbol>.mark`.
+"""Mark prices and public trades from the venue's public websocket to the bus:
+`md.<venue>.<symbol>.mark` and `md.<venue>.<symbol>.trade`.
 
 Binance pushes `<symbol>@markPrice` (ccxt `watch_mark_price`), Bybit carries the mark in its
 `tickers.<symbol>` stream (ccxt `watch_ticker`); each venue's market-data class names its
 watcher (`mark_price_watcher`). One task per symbol re-watches after a lost stream with jittered
 backoff; an update is published once per (symbol, time). The funding rate and next funding
-time travel along where the venue puts them in the same message.
+time travel along where the venue puts them in the same message. Trades come from ccxt's
+`watch_trades` (Binance `<symbol>@aggTrade`, Bybit `publicTrade.<symbol>`), each once by id.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tradeyard.bus import Bus
-from tradeyard.events import MarkPrice, topics
+from tradeyard.events import MarkPrice, Trade, topics
 from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.symbols import to_ccxt
 
-__all__ = ["MarkPriceFeed", "mark_price_from_ticker"]
+__all__ = ["MarkPriceFeed", "TradeFeed", "mark_price_from_ticker", "trade_from_ccxt"]
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +48,23 @@ def mark_price_from_ticker(venue: str, symbol: str, ticker: Mapping[str, Any]) -
     )  # fmt: skip
 
 
+def trade_from_ccxt(venue: str, symbol: str, trade: Mapping[str, Any]) -> Trade | None:
+    """The Trade in a ccxt trade (None when it lacks a time, price or size)."""
+    price, qty, ts = (
+        _number(trade.get("price")),
+        _number(trade.get("amount")),
+        trade.get("timestamp"),
+    )
+    if price is None or qty is None or ts is None:
+        return None
+    side = "sell" if trade.get("side") == "sell" else "buy"
+    return Trade(venue, symbol, int(ts), price, qty, side, str(trade.get("id") or ""))
+
+
 class MarkPriceFeed:
     """Publishes the mark price of each of `symbols`. `start()`, then `close()`."""
+
+    kind = "mark price"
 
     def __init__(
         self,
@@ -70,7 +87,7 @@ class MarkPriceFeed:
         self._tasks: list[asyncio.Task[None]] = []
 
     def __repr__(self) -> str:
-        return f"MarkPriceFeed(venue={self._venue!r}, symbols={self._symbols})"
+        return f"{type(self).__name__}(venue={self._venue!r}, symbols={self._symbols})"
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -89,21 +106,49 @@ class MarkPriceFeed:
 
     async def _keep_watching(self, symbol: str) -> None:
         backoff = Backoff(self._delay, self._max_delay)
-        topic = topics.mark_price(self._venue, symbol)
         while True:
             try:
-                ticker = await self._watch(to_ccxt(symbol))
+                answer = await self._watch(to_ccxt(symbol))
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # a dropped socket or a ccxt error: watch again
                 wait = max(self._delay, backoff.next_delay())
-                log.warning("%s %s: mark price stream lost (%s); re-watching in %.2fs",
-                            self._venue, symbol, e, wait)  # fmt: skip
+                log.warning("%s %s: %s stream lost (%s); re-watching in %.2fs",
+                            self._venue, symbol, self.kind, e, wait)  # fmt: skip
                 await asyncio.sleep(wait)
                 continue
             backoff.reset()
-            event = mark_price_from_ticker(self._venue, symbol, ticker)
-            if event is None or event.ts <= self._last_ts.get(symbol, -1):
+            self._handle(symbol, answer)
+
+    def _handle(self, symbol: str, ticker: Any) -> None:
+        event = mark_price_from_ticker(self._venue, symbol, ticker)
+        if event is None or event.ts <= self._last_ts.get(symbol, -1):
+            return
+        self._last_ts[symbol] = event.ts
+        self._bus.publish(topics.mark_price(self._venue, symbol), event)
+
+
+class TradeFeed(MarkPriceFeed):
+    """Publishes the public trades of each of `symbols`, each once. `start()`, then `close()`."""
+
+    kind = "trade"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen: dict[str, set[str]] = {s: set() for s in self._symbols}
+
+    def _handle(self, symbol: str, trades: Any) -> None:
+        seen = self._seen[symbol]
+        topic = topics.trade(self._venue, symbol)
+        for raw in trades or ():
+            event = trade_from_ccxt(self._venue, symbol, raw)
+            if event is None or event.ts < self._last_ts.get(symbol, -1):
                 continue
+            if event.trade_id:
+                if event.trade_id in seen:
+                    continue
+                if event.ts > self._last_ts.get(symbol, -1):
+                    seen.clear()  # ids are only compared within one timestamp: O(1) memory
+                seen.add(event.trade_id)
             self._last_ts[symbol] = event.ts
             self._bus.publish(topic, event)

@@ -46,7 +46,7 @@ from tradeyard.events import Bar, topics
 from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.closed_bars import ClosedBarGate, Gap, OrderedRelease
 from tradeyard.venues.common.kline import Kline
-from tradeyard.venues.common.mark_prices import MarkPriceFeed
+from tradeyard.venues.common.mark_prices import MarkPriceFeed, TradeFeed
 from tradeyard.venues.common.parse import bar_from_kline, bar_from_ohlcv, interval_ms
 from tradeyard.venues.common.symbols import to_ccxt as _to_ccxt
 
@@ -164,6 +164,8 @@ class BarFeed:
             getattr(config, "reconnect_max_delay_s", DEFAULT_RECONNECT_MAX_DELAY_S)
         )
         self._stale_after = float(getattr(config, "stale_after_s", DEFAULT_STALE_AFTER_S))
+        self._partial_bars = bool(getattr(config, "partial_bars", False))
+        self._topics = {s: topics.bar(self._venue, s, self._interval) for s in config.symbols}
         self._rng = rng if rng is not None else random.Random()
         self._gates = {s: ClosedBarGate(self._interval_ms) for s in config.symbols}
         self._release: OrderedRelease[Bar] = OrderedRelease(self._gates, self._publish)
@@ -188,6 +190,16 @@ class BarFeed:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(venue={self._venue!r}, symbols={list(self._gates)})"
+
+    trade_stream_options: ClassVar[dict[str, Any]] = {}
+    """ccxt options for `watch_trades` (Binance USDⓈ-M: the aggTrade stream)."""
+
+    def trade_feed(self) -> TradeFeed:
+        """The public trades of this feed's symbols, on the same market-data client (not started)."""
+        if self.trade_stream_options:
+            self._client.options.setdefault("watchTrades", {}).update(self.trade_stream_options)
+        return TradeFeed(self._bus, self._client, self._venue, list(self._gates), "watch_trades",
+                         self._delay, self._max_delay)  # fmt: skip
 
     def mark_price_feed(self) -> MarkPriceFeed:
         """The mark prices of this feed's symbols, on the same market-data client (not started)."""
@@ -280,7 +292,12 @@ class BarFeed:
         if symbol in self._busy:
             queue.put_nowait(kline)  # behind the backfill under way
             return
-        gap, ready = self._gates[symbol].on_kline(kline)
+        gate = self._gates[symbol]
+        if self._partial_bars and not kline.closed and gate.is_new(kline.open_time):
+            # The bar in progress (closed=False), straight out: strategies act on closed bars
+            # only, but a live view (an aggregator's partial, a dashboard) wants the latest.
+            self._bus.publish(self._topics[symbol], bar_from_kline(kline, self._venue))
+        gap, ready = gate.on_kline(kline)
         if gap is not None:
             self._busy.add(symbol)
             queue.put_nowait(kline)

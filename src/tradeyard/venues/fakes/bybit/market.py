@@ -47,6 +47,8 @@ class BybitMarket:
         self.symbols = symbols
         self.funding = FundingBook(funding)
         self.feed = MarketFeed(replay, symbols, self.funding)
+        self._last_volume: dict[str, float] = {}  # per symbol: the forming bar's volume so far
+        self._trade_id = 0
         base = replay.interval
         self.base_code = next((k for k, v in INTERVALS.items() if v == base), base)
         self.probe: LatencyProbe | None = None
@@ -127,6 +129,19 @@ class BybitMarket:
                 data = self.ticker(bar.symbol)
                 publish(topic, {"topic": topic, "type": "snapshot", "data": data, "cs": ts,
                                 "ts": ts})  # fmt: skip
+            topic = f"publicTrade.{bar.symbol}"
+            if topic in subscribed:
+                # one synthetic print per step: the price moved to, the volume added
+                prev = self._last_volume.get(bar.symbol, 0.0)
+                self._last_volume[bar.symbol] = 0.0 if bar.closed else bar.volume
+                self._trade_id += 1
+                trade = {
+                    "T": ts, "s": bar.symbol, "S": "Sell" if bar.close < bar.open else "Buy",
+                    "v": f"{max(bar.volume - prev, 0.0):.{info.qty_dp}f}",
+                    "p": f"{bar.close:.{info.price_dp}f}", "L": "ZeroPlusTick",
+                    "i": f"fake-{self._trade_id}", "BT": False,
+                }  # fmt: skip
+                publish(topic, {"topic": topic, "type": "snapshot", "ts": ts, "data": [trade]})
 
     def _aggregate(self, bar: Bar, interval: str) -> Bar | None:
         if interval_ms(interval) % self.replay.interval_ms:

@@ -3,7 +3,7 @@
 Both speak Bybit's op protocol (docs v5 "Connect"): `{"op": "subscribe" | "unsubscribe",
 "args": [...], "req_id": ...}` answered `{"success", "ret_msg", "conn_id", "req_id", "op"}`,
 and `{"op": "ping"}` answered with a pong (public: `ret_msg: "pong"`, private: `op: "pong"`).
-Public topics: `kline.{interval}.{symbol}`, `tickers.{symbol}`. The private socket first needs
+Public topics: `kline.{interval}.{symbol}`, `tickers.{symbol}`, `publicTrade.{symbol}`. The private socket first needs
 `{"op": "auth", "args": [apiKey, expires, sign]}`; its topics are `order`, `execution`,
 `position`, `wallet` (a `.linear` suffix is accepted and means the same here). Acks and pongs
 are never faulted; pushed data is (duplicates, reordering, drops).
@@ -37,7 +37,7 @@ def _public_topic_ok(topic: str, symbols: set[str]) -> bool:
     parts = topic.split(".")
     if len(parts) == 3 and parts[0] == "kline":
         return parts[1] in INTERVALS and parts[2] in symbols
-    return len(parts) == 2 and parts[0] == "tickers" and parts[1] in symbols
+    return len(parts) == 2 and parts[0] in ("tickers", "publicTrade") and parts[1] in symbols
 
 
 def _private_topic(topic: str) -> str | None:
