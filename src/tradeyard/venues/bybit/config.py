@@ -1,73 +1,33 @@
-"""Settings of the Bybit v5 linear live adapter.
-
-A frozen msgspec Struct, like every tradeyard config: unknown keys and bad bounds are refused at
-construction. It names the *environment variables* that hold the API key and secret, never the
-secrets themselves, so a config file, a log line or a repr can never leak a credential.
-"""
+"""Settings of the Bybit v5 linear live adapter: the shared ones (`common.config`) with Bybit's
+URLs, names and limits."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
+from tradeyard.venues.common.config import Environment, EnvName, LiveVenueConfig
+
 __all__ = ["BybitConfig", "Environment"]
 
-Environment = Literal["prod", "testnet", "demo", "local"]
-_EnvName = Annotated[str, msgspec.Meta(pattern=r"^[A-Z_][A-Z0-9_]*$")]
 
-
-class BybitConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class BybitConfig(LiveVenueConfig, frozen=True, forbid_unknown_fields=True):
     """Where the adapter connects and which credentials, symbols and bars it uses."""
 
-    environment: Environment = "prod"
-    """`local` is the fake server (`venues/fakes/bybit`); it needs the three URLs below."""
     venue: str = "bybit"
-    """The venue token in topics (`md.<venue>…`, `cmd.<venue>`)."""
-    api_key_env: _EnvName = "BYBIT_API_KEY"
-    """Name of the environment variable holding the API key."""
-    api_secret_env: _EnvName = "BYBIT_API_SECRET"
-    """Name of the environment variable holding the API secret."""
-    rest_url: str | None = None
-    """Override of the REST base (scheme + host[:port], no path), e.g. http://127.0.0.1:8080."""
+    api_key_env: EnvName = "BYBIT_API_KEY"
+    api_secret_env: EnvName = "BYBIT_API_SECRET"
     public_ws_url: str | None = None
     """Override of the public linear websocket, e.g. ws://127.0.0.1:8080/v5/public/linear."""
     private_ws_url: str | None = None
-    """Override of the private websocket, e.g. ws://127.0.0.1:8080/v5/private."""
-    symbols: list[str] = msgspec.field(default_factory=list)
-    """Venue symbols (BTCUSDT) whose bars are streamed."""
-    interval: str = "1m"
+    """Override of the private websocket, e.g. ws://127.0.0.1:8080/v5/private (local: the
+    fake's; its /v5/trade for `order_transport = "websocket"` is found next to it)."""
     warmup_bars: Annotated[int, msgspec.Meta(ge=0, le=999)] = 200
     """Closed bars fetched over REST per symbol at start (Bybit serves at most 1000 rows, one of
     them the candle still forming)."""
-    reconnect_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
-    """Base pause before a dropped websocket is watched again: the n-th pause in a row is drawn
-    from [0, min(reconnect_max_delay_s, reconnect_delay_s * 2**n)] (full jitter)."""
-    reconnect_max_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
-    """Largest pause between two reconnect attempts."""
     stale_after_s: Annotated[float, msgspec.Meta(gt=0.0)] = 90.0
-    """A symbol's kline stream that sent nothing for this long is treated as dead (stale-stream
-    watchdog): the feed closes its websocket, reconnects and backfills the missed bars over REST.
-    Bybit pushes kline updates every 1 to 60 s."""
-    rest_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
-    """Tries in all of a REST request refused for rate limits (429 / 418 / 10006) before the error
-    reaches the caller; each wait is the venue's Retry-After, else a jittered backoff."""
-    rest_max_wait_s: Annotated[float, msgspec.Meta(ge=0.0)] = 300.0
-    """A Retry-After longer than this (a long IP ban) is not waited out inside a request."""
-    rate_limit: bool = True
-    """ccxt's client-side throttle (tests against the fake turn it off)."""
-    partial_bars: bool = False
-    """Also publish the bar in progress (closed=False) on each kline update."""
-    trades: bool = False
-    """Also stream public trades to md.<venue>.<symbol>.trade."""
-    mark_price: bool = False
-    """Also stream each symbol's mark price (with the funding rate) to md.<venue>.<symbol>.mark."""
-    margin_mode: Literal["cross", "isolated"] | None = None
-    """Set on every symbol at start (None: leave the exchange's setting as it is)."""
-    order_transport: Literal["rest", "websocket"] = "rest"
-    """How orders and cancels go out: REST, or the exchange's websocket trading API (Bybit /v5/trade)
-    over a connection kept open, which saves a request's setup on every order. Not offered
-    for environment "demo"."""
+    """See `LiveVenueConfig`; Bybit pushes kline updates every 1 to 60 s."""
 
     def __post_init__(self) -> None:
         urls = (self.rest_url, self.public_ws_url, self.private_ws_url)
