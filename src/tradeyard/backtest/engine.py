@@ -13,13 +13,14 @@ strategies' indicators are computed a chunk at a time by their vectorised twins 
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 import numpy as np
 
+from tradeyard.backtest.chunk_loop import ChunkLoop
+from tradeyard.backtest.equity import EquityBook
 from tradeyard.backtest.merge import BarSource, MergedChunk, merged_chunks
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.bots import Bot, StrategyBot, Trader
@@ -57,6 +58,7 @@ class BacktestEngine:
         prime: bool = True,
         progress: Callable[[int], None] | None = None,
         feeds: Sequence[Bot] = (),
+        skip: bool = True,
     ) -> None:
         self.bus = bus
         self.venue = venue
@@ -67,6 +69,9 @@ class BacktestEngine:
         """Data-side bots (bar aggregators) subscribed before the strategies."""
         self.chunk_size = chunk_size
         self.prime = prime
+        self.skip = skip
+        """Visit only the bars where something can happen (`backtest.skipping`); False visits
+        every bar (same results, slower: the reference the tests compare with)."""
         self.progress = progress
         self.recorder = Recorder()
         self.bars_processed = 0
@@ -98,80 +103,45 @@ class BacktestEngine:
         trader_ids = [t.bot_id for t in self.traders]
         accounts = [venue.account(t) for t in trader_ids]
         start_eq = {t: venue.equity(t) for t in trader_ids}
-        # Result records, 8 bytes a point (a list of floats would hold 32).
-        times = array("q")
-        curves = [array("d") for _ in trader_ids]
-        exposed = [0] * len(trader_ids)
-        sampled = list(zip(accounts, curves, range(len(accounts)), strict=True))
+        symbols = _symbols(self.bars)
+        book = EquityBook(accounts, symbols)
         vname = venue.name
-        bar_topics = {s: topics.bar(vname, s, interval) for s in _symbols(self.bars)}
+        bar_topics = {s: topics.bar(vname, s, interval) for s in symbols}
         handlers = {s: bus.handlers(t) for s, t in bar_topics.items()}
-        venue_on_bar = venue.on_bar
+        # The engine samples equity and leverage itself (`EquityBook`), at every close time.
+        venue.track_leverage = False
 
         queue = bus.hold()  # bars go straight to their handlers; what they publish is queued
-        drain = bus.drain
         try:
-            for chunk in merged_chunks(self.bars, self.chunk_size):
+            for chunk in merged_chunks(self.bars, self.chunk_size, columns=False):
                 if primed:
                     self._prime(primed, chunk.per_symbol)
                 dispatch, due = _aggregate(aggregators, chunk, bar_topics, handlers)
-                rows = zip(
-                    chunk.symbol,
-                    chunk.open_time,
-                    chunk.close_time,
-                    chunk.open,
-                    chunk.high,
-                    chunk.low,
-                    chunk.close,
-                    chunk.volume,
-                    chunk.last_of_time,
-                    due,
-                    strict=True,
-                )
-                for s, ot, ct, o, h, lo, c, v, last, completed in rows:
-                    bar = Bar(vname, s, interval, ot, ct, o, h, lo, c, v, True)
-                    venue_on_bar(bar)
-                    if queue:
-                        drain()
-                    topic, before, after = dispatch[s]
-                    for handler in before:
-                        handler(topic, bar)
-                    if completed is not None:  # where the aggregators' handlers would have run
-                        for feed, done in completed:
-                            feed.emit_due(ct, done)
-                    for handler in after:
-                        handler(topic, bar)
-                    if queue:
-                        drain()
-                    if last:
-                        times.append(ct)
-                        for acct, curve, i in sampled:
-                            # Account.equity, inlined: this runs once per timestamp
-                            curve.append(acct.wallet_balance + acct.unrealized_pnl)
-                            if acct.n_open_positions:
-                                exposed[i] += 1
+                ChunkLoop(venue, bus.drain, queue, chunk, dispatch, due, interval, book, self.skip).run()
                 for bot in primed:
                     bot.unprime()
+                book.close_chunk(chunk)
                 self.bars_processed += len(chunk)
                 if self.progress is not None:
                     self.progress(len(chunk))
         finally:
             bus.release()
+            venue.sync_marks = None
         for bot in bots:
             bot.on_stop()
 
-        n = max(len(times), 1)
-        t_arr = np.frombuffer(times, dtype=np.int64).copy()
+        n = max(len(book.times), 1)
+        t_arr = np.frombuffer(book.times, dtype=np.int64).copy()
         return {
             t: TraderRun(
                 trader=t,
                 starting_equity=start_eq[t],
                 times=t_arr,
-                equity=np.frombuffer(curves[i], dtype=np.float64).copy(),
-                exposure=exposed[i] / n,
+                equity=np.frombuffer(book.curves[i], dtype=np.float64).copy(),
+                exposure=book.exposed[i] / n,
                 fees_paid=venue.fees_paid(t),
                 funding_paid=venue.funding_paid(t),
-                max_leverage=venue.max_leverage(t),
+                max_leverage=max(venue.max_leverage(t), book.max_leverage[i]),
             )
             for i, t in enumerate(trader_ids)
         }
@@ -201,17 +171,17 @@ def _aggregate(
     chunk: MergedChunk,
     bar_topics: dict[str, str],
     handlers: dict[str, tuple[Any, ...]],
-) -> tuple[dict[str, Dispatch], list[Completed | None]]:
+) -> tuple[dict[str, Dispatch], dict[int, Completed]]:
     """Aggregate the chunk's bars at once. Return, per symbol, its bar topic and the handlers
-    to call before and after the point where the aggregators' handlers sit, and, per row, the
-    coarser bars that row's bar completes (published at that point).
+    to call before and after the point where the aggregators' handlers sit, and, per merged
+    row that completes coarser bars, those bars (published at that point).
 
     So the bus sees the same events in the same order as when each bar goes through the
     aggregators. An aggregator that cannot take the chunk (see
     `AggregatorBot.aggregate_chunk`) keeps its handler, and so do the ones after it.
     """
     dispatch: dict[str, Dispatch] = {s: (t, handlers[s], ()) for s, t in bar_topics.items()}
-    due: list[Completed | None] = [None] * len(chunk)
+    due: dict[int, Completed] = {}
     if not aggregators:
         return dispatch, due
     for s, part in chunk.per_symbol.items():
@@ -235,11 +205,7 @@ def _aggregate(
             if completed:
                 rows = chunk.merged_rows(s)
                 for i, bars in completed.items():
-                    entry = due[rows[i]]
-                    if entry is None:
-                        due[rows[i]] = [(feed, bars)]
-                    else:
-                        entry.append((feed, bars))
+                    due.setdefault(rows[i], []).append((feed, bars))
         if taken:
             dispatch[s] = (bar_topics[s], hs[:at], hs[at + taken :])
     return dispatch, due

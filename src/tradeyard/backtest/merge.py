@@ -38,7 +38,11 @@ class BarSource(Protocol):
 
 
 class MergedChunk(msgspec.Struct):
-    """One chunk of the merged stream, as Python lists (fast to index in the hot loop)."""
+    """One chunk of the merged stream, as Python lists (fast to index in the hot loop).
+
+    The lists are built only when asked for (`columns=True`); an engine that visits few rows
+    reads `per_symbol` and the numpy arrays instead.
+    """
 
     per_symbol: dict[str, BarSeries]  # each symbol's rows in this chunk, in time order
     symbol: list[str]
@@ -52,18 +56,24 @@ class MergedChunk(msgspec.Struct):
     last_of_time: list[bool]  # True on the last bar of each close time
     inverse: Any = None  # merged row of each bar, with the symbols' rows laid end to end
     offsets: dict[str, int] = msgspec.field(default_factory=dict)  # each symbol's first there
+    n_rows: int = 0
+    last: Any = None  # last_of_time as a numpy bool array
+    close_times: Any = None  # close_time as a numpy int64 array
 
     def __len__(self) -> int:
-        return len(self.symbol)
+        return self.n_rows
 
     def merged_rows(self, symbol: str) -> list[int]:
         """The row in this chunk of each of `symbol`'s bars (`per_symbol[symbol]`), in order."""
+        return self.merged_rows_array(symbol).tolist()  # type: ignore[no-any-return]
+
+    def merged_rows_array(self, symbol: str) -> np.ndarray:
         start = self.offsets[symbol]
-        return self.inverse[start : start + len(self.per_symbol[symbol])].tolist()  # type: ignore[no-any-return]
+        return self.inverse[start : start + len(self.per_symbol[symbol])]  # type: ignore[no-any-return]
 
 
 def merged_chunks(
-    bars: Sequence[BarSeries] | BarSource, chunk_size: int = 65_536
+    bars: Sequence[BarSeries] | BarSource, chunk_size: int = 65_536, columns: bool = True
 ) -> Iterator[MergedChunk]:
     if isinstance(bars, BarSource):
         order, windows = list(bars.symbols), bars.windows()
@@ -71,7 +81,7 @@ def merged_chunks(
         order, windows = [s.symbol for s in bars], series_windows(bars, chunk_size)
     for window in windows:
         if window:
-            yield merge_window(window, order)
+            yield merge_window(window, order, columns)
 
 
 def series_windows(series: Sequence[BarSeries], chunk_size: int) -> Iterator[dict[str, BarSeries]]:
@@ -95,8 +105,12 @@ def series_windows(series: Sequence[BarSeries], chunk_size: int) -> Iterator[dic
         yield window
 
 
-def merge_window(window: dict[str, BarSeries], order: Sequence[str]) -> MergedChunk:
-    """Merge one window's symbols by (close time, position of the symbol in `order`)."""
+def merge_window(
+    window: dict[str, BarSeries], order: Sequence[str], columns: bool = True
+) -> MergedChunk:
+    """Merge one window's symbols by (close time, position of the symbol in `order`).
+
+    `columns=False` leaves the per-row lists empty (see `MergedChunk`)."""
     rank = {s: i for i, s in enumerate(order)}
     parts = sorted(window.items(), key=lambda kv: rank[kv[0]])
     step = interval_ms(parts[0][1].interval) - 1
@@ -110,6 +124,8 @@ def merge_window(window: dict[str, BarSeries], order: Sequence[str]) -> MergedCh
     last[-1] = True
 
     def col(name: str) -> list[float]:
+        if not columns:
+            return []
         return np.concatenate([getattr(p, name) for _, p in parts])[idx].tolist()  # type: ignore[no-any-return]
 
     names = list(order)
@@ -121,15 +137,18 @@ def merge_window(window: dict[str, BarSeries], order: Sequence[str]) -> MergedCh
         start += len(p)
     return MergedChunk(
         per_symbol=dict(parts),
-        symbol=[names[k] for k in sym_idx[idx].tolist()],
-        open_time=ot[idx].tolist(),
-        close_time=ct_sorted.tolist(),
+        symbol=[names[k] for k in sym_idx[idx].tolist()] if columns else [],
+        open_time=ot[idx].tolist() if columns else [],
+        close_time=ct_sorted.tolist() if columns else [],
         open=col("open"),
         high=col("high"),
         low=col("low"),
         close=col("close"),
         volume=col("volume"),
-        last_of_time=last.tolist(),
+        last_of_time=last.tolist() if columns else [],
         inverse=inverse,
         offsets=offsets,
+        n_rows=len(idx),
+        last=last,
+        close_times=ct_sorted,
     )

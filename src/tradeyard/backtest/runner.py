@@ -78,11 +78,15 @@ def run_backtest(
     charts: bool = True,
     chunk_size: int = 65_536,
     journal: Handler | None = None,
+    journal_topics: str = ">",
+    skip: bool = True,
 ) -> list[BacktestResult]:
     """Run the config's bots over `bars` (loaded from the config when not given).
 
     `bars` may be a `BarSource` that streams time windows (memory O(window); no charts then).
-    `journal`, when given, sees every event on the bus with its topic, in delivery order.
+    `journal`, when given, sees every event on the bus whose topic matches `journal_topics`,
+    with its topic, in delivery order (a journal of bar topics is visited on every bar).
+    `skip=False` visits every bar even where nothing can happen (same results, slower).
     """
     if bars is None:
         bars, funding = load_run_data(cfg)
@@ -90,7 +94,7 @@ def run_backtest(
     symbols = list(bars.symbols) if streamed else [b.symbol for b in bars]
     bus = InProcessBus()
     if journal is not None:
-        bus.subscribe(">", journal)
+        bus.subscribe(journal_topics, journal)
     venue_cfg = cfg.venue
     venue = SimVenue(venue_cfg, bus.publish, funding=funding or None)
 
@@ -153,6 +157,7 @@ def run_backtest(
         chunk_size=chunk_size,
         progress=progress,
         feeds=feeds,
+        skip=skip,
     )
     runs = engine.run()
     results = [

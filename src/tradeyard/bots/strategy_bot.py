@@ -19,7 +19,7 @@ import numpy as np
 
 from tradeyard.bots.bot import Bot
 from tradeyard.bots.context import BotContext
-from tradeyard.bots.strategy import Strategy
+from tradeyard.bots.strategy import BarsView, Strategy
 from tradeyard.errors import StrategyError
 from tradeyard.events import Bar, Control, Event, topics
 
@@ -29,7 +29,20 @@ __all__ = ["StrategyBot"]
 class _SymbolRunner:
     """Feeds one symbol's bars to its strategy instance (the per-bar hot path)."""
 
-    __slots__ = ("assign", "bot", "ctx", "cursor", "extra_feeds", "feeds", "inst", "open_times")
+    __slots__ = (
+        "assign",
+        "bot",
+        "ctx",
+        "cursor",
+        "expect",
+        "extra_feeds",
+        "feeds",
+        "inst",
+        "marked",
+        "open_times",
+        "wake_sets",
+        "watches",
+    )
 
     def __init__(self, bot: StrategyBot, inst: Strategy[Any]) -> None:
         self.bot = bot
@@ -40,16 +53,28 @@ class _SymbolRunner:
         self.open_times: list[int] | None = None
         self.assign: Callable[[int], None] = _assign_nothing
         self.cursor = 0
+        self.expect = 0
+        """The cursor of the next bar if none is skipped by the engine (primed only)."""
+        self.watches = type(inst).watch is not Strategy.watch
+        """The strategy has a `watch`: its marks are computed at `prime`."""
+        self.marked: dict[str, list[int]] | None = None
+        """Per `watch` name, the primed chunk's rows marked True (None: not primed)."""
+        self.wake_sets: dict[str, frozenset[int]] = {}
 
     def on_message(self, topic: str, bar: Bar) -> None:
         if not bar.closed:
             return
         inst = self.inst
+        if self.open_times is not None and self.cursor != self.expect:
+            # Bars the engine never handed over (it skipped them): count them as skipped.
+            inst._skipped += self.cursor - self.expect
+        self.expect = self.cursor + 1
         if (
             bar.open_time < inst._skip_until
             and bar.high < inst._skip_above
             and bar.low > inst._skip_below
             and (not self.feeds or (self.open_times is not None and self.cursor))
+            and (inst._skip_wake is None or not self._marked(inst._skip_wake, self.cursor))
         ):
             # Skipped (Strategy.skip_bars): the strategy promised this bar changes nothing. Primed
             # outputs are per-bar arrays, so only the cursor moves (values are set on waking);
@@ -58,8 +83,11 @@ class _SymbolRunner:
             if self.open_times is not None:
                 self.cursor += 1
             inst.last_close = bar.close
+            inst._skipped += 1
             return
         inst._skip_until = 0
+        inst.bars_skipped = inst._skipped
+        inst._skipped = 0
         self.ctx.now = bar.close_time
         if self.open_times is not None:
             # Primed: hand out precomputed outputs. The first bar of the chunk is checked here,
@@ -86,6 +114,29 @@ class _SymbolRunner:
         if not self.bot.paused:
             self.inst.on_bar(bar)
 
+    def _marked(self, name: str, row: int) -> bool:
+        """Is `row` of the primed chunk marked in `watch(...)[name]`? True when unknown (live)."""
+        if self.marked is None or self.open_times is None:
+            return True
+        return row in self.wake_set(name)
+
+    def wake_rows(self, name: str) -> list[int]:
+        """The primed chunk's rows marked True in `watch(...)[name]`, ascending."""
+        rows = self.marked.get(name) if self.marked is not None else None
+        if rows is None:
+            raise StrategyError(
+                f"bot {self.bot.bot_id!r}: skip_bars(wake_on={name!r}) but "
+                f"{type(self.inst).__name__}.watch returns no {name!r} "
+                f"(it returns: {', '.join(self.marked or {}) or 'nothing'})"
+            )
+        return rows
+
+    def wake_set(self, name: str) -> frozenset[int]:
+        found = self.wake_sets.get(name)
+        if found is None:
+            found = self.wake_sets[name] = frozenset(self.wake_rows(name))
+        return found
+
     def _mismatch(self, bar: Bar) -> None:
         raise StrategyError(
             f"bot {self.bot.bot_id!r}: bar {self.inst.symbol} open_time={bar.open_time} does not "
@@ -93,16 +144,33 @@ class _SymbolRunner:
         )
 
     def prime(self, columns: Mapping[str, np.ndarray]) -> None:
-        if not self.feeds:  # nothing to precompute: stay on the plain per-bar path
+        if not self.feeds and not self.watches:  # nothing to precompute: plain per-bar path
             return
         setters: list[tuple[Any, str, list[float]]] = []
+        outputs: dict[int, dict[str, np.ndarray]] = {}
         for ind, fields in self.feeds:
             outs = ind.update_many(*[np.asarray(columns[f], dtype=np.float64) for f in fields])
+            outputs[id(ind)] = outs
             for name in ind.outputs:
                 setters.append((ind, name, outs[name].tolist()))
         self.assign = _compile_assign(setters)
         self.open_times = np.asarray(columns["open_time"]).tolist()
-        self.cursor = 0
+        self.cursor = self.expect = 0
+        if self.watches:
+            self.marked = self._watch(BarsView(columns, outputs), len(self.open_times))
+            self.wake_sets = {}
+
+    def _watch(self, view: BarsView, n: int) -> dict[str, list[int]]:
+        marked: dict[str, list[int]] = {}
+        for name, mask in self.inst.watch(view).items():
+            arr = np.asarray(mask)
+            if arr.dtype != np.bool_ or arr.shape != (n,):
+                raise StrategyError(
+                    f"bot {self.bot.bot_id!r}: {type(self.inst).__name__}.watch()[{name!r}] must "
+                    f"be a boolean array with one value per bar ({n}), got {arr.dtype} {arr.shape}"
+                )
+            marked[name] = np.flatnonzero(arr).tolist()
+        return marked
 
     def unprime(self) -> None:
         if self.open_times is not None and self.cursor != len(self.open_times):
@@ -111,7 +179,10 @@ class _SymbolRunner:
                 f"{len(self.open_times)} bars but received {self.cursor}; prime() must be given "
                 "exactly the bars that follow"
             )
+        if self.open_times is not None:
+            self.inst._skipped += len(self.open_times) - self.expect  # skipped at the chunk's end
         self.open_times = None
+        self.marked = None
         self.assign = _assign_nothing
 
 

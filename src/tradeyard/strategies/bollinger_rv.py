@@ -17,15 +17,21 @@ The strategy keeps its own view of the position with the venue's rules (a limit 
 later bar trades at or below it; in a bar that could hit both, the stop is assumed first; on the
 bar of the entry only the stop can hit) and goes flat when that view says the trade is over, so
 the trader's orders and the strategy never drift apart.
+
+In a backtest it skips the bars that cannot change anything: in a position, those between its
+take-profit and stop; when flat, all but the bars where an entry condition holds (found a chunk
+at a time by `watch`) and the bar before each, which gives the entry its previous close and bands.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 import msgspec
+import numpy as np
 
-from tradeyard.bots import Strategy
+from tradeyard.bots import BarsView, Strategy
 from tradeyard.errors import ConfigError
 from tradeyard.events import Bar
 from tradeyard.indicators import BollingerBands, RealizedVolatility
@@ -96,11 +102,37 @@ class BollingerRV(Strategy[BollingerRVParams]):
             self._check_entry(bar)
         if self.state in ("long", "short"):
             self._check_exit(bar)
-        elif self.state == "flat":
+        elif self.state == "flat" and not self.bars_skipped:  # else prev_* are not the last bar's
             self._look_for_entry(bar)
         self.prev_close = bar.close
         self.prev_upper = self.bands.upper
         self.prev_lower = self.bands.lower
+        self._skip_quiet_bars()
+
+    def _skip_quiet_bars(self) -> None:
+        if self.state == "flat":
+            self.skip_bars(wake_on="entry")
+        elif self.state == "long":
+            self.skip_bars(above=self.tp, below=self.sl)
+        elif self.state == "short":
+            self.skip_bars(above=self.sl, below=self.tp)
+        # pending: every bar (the wait for the fill is counted in bars)
+
+    def watch(self, bars: BarsView) -> Mapping[str, np.ndarray]:
+        """"entry": the bars where `_look_for_entry` could enter, and the bar before each (it
+        sets prev_close and the previous bands), plus the chunk's first and last bars."""
+        p, close = self.params, bars.close
+        upper, lower = bars.output(self.bands, "upper"), bars.output(self.bands, "lower")
+        rv = bars.output(self.rv)
+        with np.errstate(invalid="ignore"):
+            calm = (rv >= p.rv_min) & (rv <= p.rv_max)
+            back_up = (close[:-1] < lower[:-1]) & (close[1:] > lower[1:])
+            back_down = (close[:-1] > upper[:-1]) & (close[1:] < upper[1:])
+        entry = np.zeros(len(close), dtype=bool)
+        entry[1:] = calm[1:] & (back_up | back_down)
+        entry[:-1] |= entry[1:]
+        entry[0] = entry[-1] = True
+        return {"entry": entry}
 
     def _look_for_entry(self, bar: Bar) -> None:
         p, b = self.params, self.bands

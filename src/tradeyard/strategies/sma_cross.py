@@ -7,15 +7,20 @@ orders filled at the next bar's open, so the strategy is always in the market af
 A cross needs the sign of fast − slow to go from ≤ 0 to > 0 (up) or from ≥ 0 to < 0 (down).
 Averages within 1e-9 of the close of each other count as equal: floating-point noise (a running
 sum and a fresh sum of the same window differ in the last bits) must not make a cross.
+
+Between changes of that sign `on_bar` does nothing, so in a backtest it sleeps until the next
+one (`watch` finds them a chunk at a time with the same arithmetic).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 import msgspec
+import numpy as np
 
-from tradeyard.bots import Strategy
+from tradeyard.bots import BarsView, Strategy
 from tradeyard.errors import ConfigError
 from tradeyard.events import Bar
 from tradeyard.indicators import SMA
@@ -59,9 +64,19 @@ class SmaCross(Strategy[SmaCrossParams]):
             sign = 1 if diff > 0 else -1
         prev = self.prev_sign
         self.prev_sign = sign
-        if prev is None:
-            return
-        if sign > 0 and prev <= 0:
-            self.go_long("fast SMA crossed above slow SMA")
-        elif sign < 0 and prev >= 0:
-            self.go_short("fast SMA crossed below slow SMA")
+        if prev is not None:
+            if sign > 0 and prev <= 0:
+                self.go_long("fast SMA crossed above slow SMA")
+            elif sign < 0 and prev >= 0:
+                self.go_short("fast SMA crossed below slow SMA")
+        self.skip_bars(wake_on="sign_change")
+
+    def watch(self, bars: BarsView) -> Mapping[str, np.ndarray]:
+        """The bars where the sign of fast − slow differs from the bar before's (or is unknown):
+        the only bars where `on_bar` can act or change `prev_sign`."""
+        diff = bars.output(self.fast) - bars.output(self.slow)
+        with np.errstate(invalid="ignore"):
+            sign = np.where(np.abs(diff) <= self.tolerance * bars.close, 0.0, np.sign(diff))
+        change = np.ones(len(sign), dtype=bool)
+        change[1:] = sign[1:] != sign[:-1]  # NaN != anything: warming up wakes every bar
+        return {"sign_change": change}

@@ -1,10 +1,11 @@
 """A trader's margin account on the simulated venue: wallet, positions, margin.
 
 USDT-margined perpetuals, one-way position mode (one signed position per symbol), each
-position in cross or isolated margin. Every aggregate the venue needs per bar (`equity`,
-`used_margin`, reserved order margin) is kept up to date incrementally when a fill, a mark or
-a funding payment changes it, so reading any of them is O(1) whatever the number of symbols
-held.
+position in cross or isolated margin. `used_margin` and the reserved order margin are kept up
+to date incrementally when a fill or a leverage change moves them. The unrealized PnL is summed
+afresh from the positions when read (rarely: admissions, fills, funding), so it depends only on
+each position's last mark, not on how many marks came before: a backtest that skips quiet bars
+(`backtest.skipping`) computes exactly what one that visits every bar does.
 """
 
 from __future__ import annotations
@@ -107,7 +108,6 @@ class Account:
         "reserved_margin",
         "topic",
         "trader",
-        "unrealized_pnl",
         "used_margin",
         "wallet_balance",
     )
@@ -119,7 +119,6 @@ class Account:
         self.asset = asset
         self.wallet_balance = balance
         self.positions: dict[str, Position] = {}
-        self.unrealized_pnl = 0.0
         self.used_margin = 0.0
         self.reserved_margin = 0.0
         self.realized_pnl = 0.0
@@ -131,6 +130,14 @@ class Account:
         self.insurance_fund_absorbed = 0.0
 
     # -- read side ---------------------------------------------------------------------------
+    @property
+    def unrealized_pnl(self) -> float:
+        """Σ unrealized PnL of the positions at their last marks (flat ones hold 0.0)."""
+        total = 0.0
+        for pos in self.positions.values():
+            total += pos.unrealized_pnl
+        return total
+
     @property
     def equity(self) -> float:
         return self.wallet_balance + self.unrealized_pnl
@@ -190,9 +197,7 @@ class Account:
             self.n_open_positions += 1
         pos.qty = new
         pos.entry_price = entry
-        upnl = new * (price - entry)
-        self.unrealized_pnl += upnl - pos.unrealized_pnl
-        pos.unrealized_pnl = upnl
+        pos.unrealized_pnl = new * (price - entry)
         margin = abs(new) * entry / pos.leverage
         self.used_margin += margin - pos.margin
         pos.margin = margin
@@ -202,8 +207,7 @@ class Account:
         self.fees_paid += fee
         self.wallet_balance += realized - fee
         if self.n_open_positions == 0:
-            # Nothing is open: drop accumulated float noise of the incremental sums.
-            self.unrealized_pnl = 0.0
+            # Nothing is open: drop accumulated float noise of the incremental sum.
             self.used_margin = 0.0
         return realized
 
@@ -217,13 +221,8 @@ class Account:
         pos.margin = margin
 
     def mark(self, pos: Position, price: float) -> None:
-        """Mark `pos` to `price` (O(1): equity follows through the running unrealized sum).
-
-        `SimVenue.on_bar` inlines this for speed.
-        """
-        upnl = pos.qty * (price - pos.entry_price)
-        self.unrealized_pnl += upnl - pos.unrealized_pnl
-        pos.unrealized_pnl = upnl
+        """Mark `pos` to `price`. `SimVenue.on_bar` inlines this for speed."""
+        pos.unrealized_pnl = pos.qty * (price - pos.entry_price)
 
     def pay_funding(self, pos: Position, payment: float) -> None:
         """Pay `payment` USDT of funding for `pos` (negative: received)."""

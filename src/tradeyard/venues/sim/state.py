@@ -28,6 +28,10 @@ class SymbolState:
     is skipped (a position with stop-loss and take-profit orders spends most bars there). The
     band is computed after each match from the orders as they then are (`quiet_band`) and
     cleared whenever an order is added or closed outside matching.
+
+    `version` counts the changes to any of these levels (and to `next_funding`), so a backtest
+    that skips bars knows when to look again for the next bar the venue must see
+    (`SimVenue.wake_levels`).
     """
 
     __slots__ = (
@@ -47,6 +51,7 @@ class SymbolState:
         "spec_specs",
         "spec_times",
         "symbol",
+        "version",
     )
 
     def __init__(
@@ -76,6 +81,7 @@ class SymbolState:
         self.liq_high = math.inf
         self.quiet_low = math.inf  # no quiet band: every bar is matched
         self.quiet_high = -math.inf
+        self.version = 0
 
     @classmethod
     def configured(cls, symbol: str, config: SimVenueConfig, brackets: BracketTable) -> SymbolState:
@@ -87,6 +93,7 @@ class SymbolState:
 
     def refresh(self) -> None:
         self.busy = self.n_orders > 0 or bool(self.positions)
+        self.version += 1
 
     def track(self, pos: Position) -> None:
         """Keep `positions` in step with `pos` after a fill or a liquidation changed its qty."""
@@ -102,6 +109,7 @@ class SymbolState:
         """The orders changed: match the next bar whatever its range."""
         self.quiet_low = math.inf
         self.quiet_high = -math.inf
+        self.version += 1
 
     def quiet_band(self) -> None:
         """Set `quiet_low` / `quiet_high` from the symbol's open orders (see the class doc).
@@ -124,6 +132,7 @@ class SymbolState:
                     low = level
         self.quiet_low = low
         self.quiet_high = high
+        self.version += 1
 
     def refresh_liquidation(self) -> None:
         """Recompute `liq_low` / `liq_high` from the positions' liquidation prices."""
@@ -138,6 +147,7 @@ class SymbolState:
                 high = min(high, price)
         self.liq_low = low
         self.liq_high = high
+        self.version += 1
 
     def spec_at(self, ts: int) -> InstrumentSpec | None:
         """The filters in force at `ts` (from `instruments_history` when the symbol has one)."""

@@ -29,6 +29,7 @@ Choices where a bar-driven simulation has to pick one:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 from tradeyard.errors import BusError, ConfigError, VenueError
@@ -84,6 +85,14 @@ class SimVenue:
         self._n_fills = 0
         self._n_orders = 0
         self._n_liquidations = 0
+        self._n_funding = 0
+        self._n_commands = 0
+        self.track_leverage = True
+        """Track the maximum leverage at every bar's marks. An engine that samples leverage
+        itself (the backtest engine, at every close time) turns it off."""
+        self.sync_marks: Callable[[], None] | None = None
+        """Called before anything reads the accounts' marks (admission, matching, liquidation,
+        funding): an engine that skips bars brings the marks up to date there."""
         self._matching_close: int | None = None
         """close_time of the bar being matched, while one is (re-entrant submissions)."""
 
@@ -153,17 +162,66 @@ class SimVenue:
                 self._match(st, bar)
             if bar.low <= st.liq_low or bar.high >= st.liq_high:
                 self._liquidate_reached(st, bar)
+            track = self.track_leverage
             for pos in st.positions:  # Account.mark and the leverage slack, inlined
                 upnl = pos.qty * (close - pos.entry_price)
                 d = upnl - pos.unrealized_pnl
                 pos.unrealized_pnl = upnl
-                acct = pos.account
-                acct.unrealized_pnl += d
-                slack = acct.lev_slack = acct.lev_slack + pos.lev_k * d
-                if slack < 0.0:
-                    leverage_high(acct, pos)
+                if track:
+                    acct = pos.account
+                    slack = acct.lev_slack = acct.lev_slack + pos.lev_k * d
+                    if slack < 0.0:
+                        leverage_high(acct, pos)
         if bar.close_time >= st.next_funding:
             self._settle_funding(st, bar)
+
+    # -- for a backtest engine that skips bars (`backtest.skipping`) ---------------------------
+    def wake_levels(self, symbol: str) -> tuple[float, float, float]:
+        """(low, high, time): the next bar of `symbol` the venue must see is the first whose
+        low ≤ `low`, whose high ≥ `high` or whose close time ≥ `time` (a funding time).
+
+        Any other bar would only move the marks: no order could trigger or fill on it, no
+        position be liquidated. The levels change when `SymbolState.version` does.
+        """
+        st = self._symbols.get(symbol)
+        if st is None or st.interval == "":
+            return math.inf, -math.inf, -math.inf  # its first bar: adopt it
+        if not st.busy:
+            return -math.inf, math.inf, st.next_funding
+        low, high = st.liq_low, st.liq_high
+        if st.n_orders:
+            low = max(low, st.quiet_low)
+            high = min(high, st.quiet_high)
+        return low, high, st.next_funding
+
+    def symbol_version(self, symbol: str) -> int:
+        """Changes whenever `wake_levels(symbol)` may have (-1 before the symbol's first bar)."""
+        st = self._symbols.get(symbol)
+        return -1 if st is None or st.interval == "" else st.version
+
+    def mark(self, symbol: str, close: float) -> None:
+        """Mark `symbol`'s positions to `close`, as its bar would (the marks a skipped bar moves)."""
+        st = self._symbols.get(symbol)
+        if st is None:
+            return
+        st.last_close = close
+        for pos in st.positions:
+            pos.unrealized_pnl = pos.qty * (close - pos.entry_price)
+
+    def position_symbols(self) -> list[str]:
+        """Symbols on which some account holds a position."""
+        return [s for s, st in self._symbols.items() if st.positions]
+
+    @property
+    def n_account_changes(self) -> int:
+        """Fills, liquidations and funding settlements so far: the events that move positions
+        or wallets."""
+        return self._n_fills + self._n_funding
+
+    @property
+    def activity(self) -> int:
+        """Moves whenever any symbol's `wake_levels` may have: commands and account changes."""
+        return self._n_fills + self._n_funding + self._n_commands
 
     def _adopt(self, bar: Bar, st: SymbolState | None) -> SymbolState | None:
         """Slow path of `on_bar`: a symbol's first bar, another interval, or an open candle."""
@@ -176,6 +234,7 @@ class SimVenue:
             st.interval = bar.interval
             self._funding.skip_before(bar.symbol, bar.open_time)
             st.next_funding = self._funding.next_time(bar.symbol)
+            st.version += 1
             return st
         return None  # another interval of a symbol already matched on its first interval
 
@@ -187,6 +246,8 @@ class SimVenue:
         return st
 
     def _match(self, st: SymbolState, bar: Bar) -> None:
+        if self.sync_marks is not None:
+            self.sync_marks()
         self._matching_close = bar.close_time
         try:
             for book in st.books:
@@ -198,6 +259,8 @@ class SimVenue:
 
     def _liquidate_reached(self, st: SymbolState, bar: Bar) -> None:
         """Liquidate the positions whose liquidation price this bar reached (`risk.reached`)."""
+        if self.sync_marks is not None:
+            self.sync_marks()
         self._matching_close = bar.close_time
         try:
             for pos in list(st.positions):
@@ -209,8 +272,13 @@ class SimVenue:
 
     def _settle_funding(self, st: SymbolState, bar: Bar) -> None:
         """Pay funding due in this bar on the positions open at its end, at its close."""
+        if self.sync_marks is not None:
+            self.sync_marks()
         due = self._funding.take_due(st.symbol, bar.close_time)
         st.next_funding = self._funding.next_time(st.symbol)
+        st.version += 1
+        if st.positions:
+            self._n_funding += 1
         mark = bar.close
         for t, rate in due:
             for pos in st.positions:
@@ -226,6 +294,9 @@ class SimVenue:
     # -- commands ------------------------------------------------------------------------------
     def on_command(self, topic: str, event: Event) -> None:
         """Handle SubmitOrder / CancelOrder (`cmd.<name>`); bad orders are rejected, not raised."""
+        self._n_commands += 1
+        if self.sync_marks is not None:
+            self.sync_marks()
         if isinstance(event, SubmitOrder):
             self._submit(event)
         elif isinstance(event, CancelOrder):
@@ -368,7 +439,8 @@ class SimVenue:
         st = self._symbols[pos.symbol]
         st.track(pos)
         self._refresh_risk(pos.account)
-        st.refresh_liquidation()
+        if pos.qty == 0.0:  # an open position's symbol was just refreshed with its account
+            st.refresh_liquidation()
 
     def _refresh_risk(self, acct: Account) -> None:
         """Recompute `acct`'s liquidation prices and levels, then its leverage slack (`risk`)."""

@@ -1,0 +1,178 @@
+"""The backtest's inner loop over one chunk of the merged stream: it visits only the bars where
+something can happen (see `backtest.skipping` for which ones), in (close time, symbol) order.
+
+A visited bar goes through exactly what every bar went through before skipping existed: the
+venue's `on_bar`, then the bar's handlers on the bus, with the coarser bars it completes
+published at the aggregators' place. Then the symbol's next visit is looked up, and when the
+venue's state moved (an order, a fill, funding), the other symbols' too.
+
+What skipped bars would have done is caught up where it is read:
+- marks: before the venue reads an account (`SimVenue.sync_marks`), every position is marked
+  at its symbol's latest close, and a symbol is marked at its previous close before its bar;
+- strategy runners: their cursor is set to the visited bar's row in the primed chunk;
+- equity, exposure and leverage: sampled at every close time by `EquityBook`, from the states
+  recorded after each row where an account changed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sized
+from heapq import heapify, heappop, heappush
+from typing import Any
+
+from tradeyard.backtest.equity import EquityBook
+from tradeyard.backtest.merge import MergedChunk
+from tradeyard.backtest.skipping import SymbolRows
+from tradeyard.bots.aggregator import AggregatorBot
+from tradeyard.bots.strategy_bot import _SymbolRunner
+from tradeyard.events import Bar
+from tradeyard.marketdata import INTERVAL_MS
+
+__all__ = ["ChunkLoop"]
+
+Completed = list[tuple[AggregatorBot, list[Bar]]]
+Dispatch = tuple[str, tuple[Any, ...], tuple[Any, ...]]
+
+
+class ChunkLoop:
+    def __init__(
+        self,
+        venue: Any,
+        drain: Callable[[], None],
+        queue: Sized,
+        chunk: MergedChunk,
+        dispatch: dict[str, Dispatch],
+        due: dict[int, Completed],
+        interval: str,
+        book: EquityBook,
+        skip: bool,
+    ) -> None:
+        self.venue = venue
+        self.drain = drain
+        self.queue = queue
+        """The held bus's queue: what the handlers published, delivered by `drain`."""
+        self.chunk = chunk
+        self.dispatch = dispatch
+        self.due = due
+        self.interval = interval
+        self.book = book
+        step = INTERVAL_MS[interval] - 1
+        self.symbols: list[SymbolRows] = []
+        for s, part in chunk.per_symbol.items():
+            if not len(part):
+                continue
+            rows = chunk.merged_rows(s)
+            _, before, after = dispatch[s]
+            runners = [h.__self__ for h in (*before, *after) if _is_runner(h)]
+            skippable = skip and len(runners) == len(before) + len(after)
+            completes = [i for i, r in enumerate(rows) if r in due] if due else []
+            self.symbols.append(SymbolRows(s, part, rows, step, runners, skippable, completes))
+        self.index = {sr.symbol: k for k, sr in enumerate(self.symbols)}
+        self.marked = [-1] * len(self.symbols)
+        """Per symbol, the row of the close its positions are marked at (-1: the last chunk's)."""
+        self.row = 0
+        self.current = -1
+
+    def run(self) -> None:
+        venue, symbols = self.venue, self.symbols
+        venue.sync_marks = self.sync_marks
+        vname, interval, step = venue.name, self.interval, INTERVAL_MS[self.interval] - 1
+        venue_on_bar, drain, queue = venue.on_bar, self.drain, self.queue
+        dispatch, due, book, marked = self.dispatch, self.due, self.book, self.marked
+        wake = [0] * len(symbols)
+        done = [-1] * len(symbols)
+        version = [venue.symbol_version(sr.symbol) for sr in symbols]
+        heap = [(sr.rows[0], k) for k, sr in enumerate(symbols)]
+        heapify(heap)
+        activity, changes = venue.activity, venue.n_account_changes
+        while heap:
+            r, k = heappop(heap)
+            sr = symbols[k]
+            i = wake[k]
+            if i <= done[k] or i >= sr.n or sr.rows[i] != r:
+                continue  # superseded by a later look-up
+            done[k] = i
+            s = sr.symbol
+            if marked[k] < i - 1:
+                venue.mark(s, sr.close.item(i - 1))
+            marked[k] = i
+            self.row, self.current = r, k
+            for runner in sr.runners:
+                runner.cursor = i
+            ot = sr.open_time[i]
+            ct = ot + step
+            bar = Bar(
+                vname, s, interval, ot, ct, sr.open.item(i), sr.high.item(i), sr.low.item(i),
+                sr.close.item(i), sr.volume.item(i), True,
+            )  # fmt: skip
+            venue_on_bar(bar)
+            if queue:
+                drain()
+            topic, before, after = dispatch[s]
+            for handler in before:
+                handler(topic, bar)
+            completed = due.get(r) if due else None
+            if completed is not None:  # where the aggregators' handlers would have run
+                for feed, bars in completed:
+                    feed.emit_due(ct, bars)
+            for handler in after:
+                handler(topic, bar)
+            if queue:
+                drain()
+            if venue.activity != activity:
+                activity = venue.activity
+                if venue.n_account_changes != changes:
+                    changes = venue.n_account_changes
+                    book.snapshot(r)
+                self._look_again(k, r, wake, version, heap)
+            version[k] = venue.symbol_version(s)
+            nxt = wake[k] = sr.next_wake(i + 1, venue.wake_levels(s))
+            if nxt < sr.n:
+                heappush(heap, (sr.rows[nxt], k))
+        self._finish()
+
+    def _look_again(
+        self, k: int, r: int, wake: list[int], version: list[int], heap: list[tuple[int, int]]
+    ) -> None:
+        """The venue's state moved at row `r`: look again at the symbols whose levels changed."""
+        venue = self.venue
+        for k2, sr in enumerate(self.symbols):
+            if k2 == k:
+                continue
+            v = venue.symbol_version(sr.symbol)
+            if v == version[k2]:
+                continue
+            version[k2] = v
+            j = bisect_right(sr.rows, r)  # its rows up to r were passed under the old levels
+            nxt = sr.next_wake(j, venue.wake_levels(sr.symbol))
+            if nxt < sr.n and nxt != wake[k2]:
+                wake[k2] = nxt
+                heappush(heap, (sr.rows[nxt], k2))
+
+    def sync_marks(self) -> None:
+        """Mark every position at its symbol's latest close before the current row (the
+        current row's symbol is already marked where its bar has got to)."""
+        venue, r, marked = self.venue, self.row, self.marked
+        for s in venue.position_symbols():
+            k = self.index.get(s)
+            if k is None or k == self.current:
+                continue
+            sr = self.symbols[k]
+            i = bisect_left(sr.rows, r) - 1
+            if i > marked[k]:
+                venue.mark(s, sr.close.item(i))
+                marked[k] = i
+
+    def _finish(self) -> None:
+        """Every position marked at its symbol's last close; runners at the end of the chunk."""
+        self.venue.sync_marks = None
+        for k, sr in enumerate(self.symbols):
+            if self.marked[k] < sr.n - 1:
+                self.venue.mark(sr.symbol, sr.close.item(sr.n - 1))
+            for runner in sr.runners:
+                runner.cursor = sr.n if runner.open_times is not None else runner.cursor
+
+
+def _is_runner(handler: Any) -> bool:
+    return getattr(handler, "__func__", None) is _SymbolRunner.on_message
