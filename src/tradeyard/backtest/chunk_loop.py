@@ -21,6 +21,8 @@ from collections.abc import Callable, Sized
 from heapq import heapify, heappop, heappush
 from typing import Any
 
+import numpy as np
+
 from tradeyard.backtest.equity import EquityBook
 from tradeyard.backtest.merge import MergedChunk
 from tradeyard.backtest.skipping import SymbolRows
@@ -59,15 +61,17 @@ class ChunkLoop:
         self.book = book
         step = INTERVAL_MS[interval] - 1
         self.symbols: list[SymbolRows] = []
+        due_rows = np.fromiter(due, dtype=np.int64, count=len(due))
         for s, part in chunk.per_symbol.items():
             if not len(part):
                 continue
-            rows = chunk.merged_rows(s)
+            rows = chunk.merged_rows_array(s)
             _, before, after = dispatch[s]
             runners = [h.__self__ for h in (*before, *after) if _is_runner(h)]
             skippable = skip and len(runners) == len(before) + len(after)
-            completes = [i for i, r in enumerate(rows) if r in due] if due else []
-            self.symbols.append(SymbolRows(s, part, rows, step, runners, skippable, completes))
+            completes = np.flatnonzero(np.isin(rows, due_rows)).tolist() if due else []
+            sr = SymbolRows(s, part, rows.tolist(), step, runners, skippable, completes)
+            self.symbols.append(sr)
         self.index = {sr.symbol: k for k, sr in enumerate(self.symbols)}
         self.marked = [-1] * len(self.symbols)
         """Per symbol, the row of the close its positions are marked at (-1: the last chunk's)."""

@@ -118,24 +118,33 @@ class VolatilityBreakout(Strategy[VolatilityBreakoutParams]):
 
     def _skip_quiet_bars(self, bar: Bar, close: float) -> None:
         """Skip bars (`Strategy.skip_bars`) until one could do something: the day's last bar or
-        the next day, a stop, or a level an entry is still possible at. Skipped bars stay
-        strictly between those levels, so their closes would have left `prev_close` on the same
-        side of every level as this bar's close, which is all the entry test reads of it."""
+        the next day, a stop, or a level an entry is still possible at, from whichever side the
+        close is on. Skipped bars stay strictly between those levels, so their closes would have
+        left `prev_close` on the same side of every level as this bar's close, which is all the
+        entry test reads of it."""
         day_end = self.day_start + DAY_MS
         last_bar = day_end - (bar.close_time + 1 - bar.open_time)
         above, below = math.inf, -math.inf
         p, ma = self.params, self.ma.value
         if ma == ma and self.long_level == self.long_level:  # entries possible today
+            levels = []
             if not self.long_done and self.side <= 0:
-                above = self.long_level
+                levels.append(self.long_level)
             if p.allow_short and not self.short_done and self.side >= 0:
-                below = self.short_level
-        if not below < close < above:
-            return  # on the far side of a level: the next bar must see it
+                levels.append(self.short_level)
+            for level in levels:
+                if close < level:
+                    above = min(above, level)
+                elif close > level:
+                    below = max(below, level)
+                else:
+                    return  # on the level: the next bar must see it
         if self.side > 0:
             below = max(below, self.stop_price)
         elif self.side < 0:
             above = min(above, self.stop_price)
+        if not below < close < above:
+            return
         self.skip_bars(until=last_bar if bar.open_time < last_bar else day_end, above=above,
                    below=below)  # fmt: skip
 
