@@ -130,14 +130,14 @@ class BacktestEngine:
         for bot in bots:
             bot.on_stop()
 
-        n = max(len(book.times), 1)
-        t_arr = np.frombuffer(book.times, dtype=np.int64).copy()
+        t_arr = book.times.astype(np.int64)
+        n = max(len(t_arr), 1)
         return {
             t: TraderRun(
                 trader=t,
                 starting_equity=start_eq[t],
                 times=t_arr,
-                equity=np.frombuffer(book.curves[i], dtype=np.float64).copy(),
+                equity=book.curve(i),
                 exposure=book.exposed[i] / n,
                 fees_paid=venue.fees_paid(t),
                 funding_paid=venue.funding_paid(t),

@@ -16,7 +16,6 @@ skips quiet bars and one that visits every bar give the same numbers to the last
 
 from __future__ import annotations
 
-from array import array
 from typing import NamedTuple
 
 import numpy as np
@@ -39,8 +38,8 @@ class EquityBook:
     def __init__(self, accounts: list[Account], symbols: list[str]) -> None:
         self.accounts = accounts
         self.symbols = symbols
-        self.times = array("q")  # 8 bytes a point (a list of floats would hold 32)
-        self.curves = [array("d") for _ in accounts]
+        self._times: list[np.ndarray] = []  # a chunk's samples at a time: 8 bytes a point
+        self._curves: list[list[np.ndarray]] = [[] for _ in accounts]
         self.exposed = [0] * len(accounts)
         self.max_leverage = [0.0] * len(accounts)
         self._last_close = {s: float("nan") for s in symbols}
@@ -56,6 +55,16 @@ class EquityBook:
             entry.append(0.0 if pos is None else pos.entry_price)
         return _State(acct.wallet_balance, tuple(qty), tuple(entry))
 
+    @property
+    def times(self) -> np.ndarray:
+        """Every close time sampled so far (ms UTC)."""
+        return np.concatenate(self._times) if self._times else np.empty(0, dtype=np.int64)
+
+    def curve(self, a: int) -> np.ndarray:
+        """Account `a`'s equity at each of `times`."""
+        parts = self._curves[a]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+
     def snapshot(self, row: int) -> None:
         """The accounts changed while the engine handled merged row `row` of this chunk."""
         self._changes.append((row, [self._read(a) for a in self.accounts]))
@@ -63,7 +72,7 @@ class EquityBook:
     def close_chunk(self, chunk: MergedChunk) -> None:
         """Sample every close time of `chunk` (its rows all handled) and carry the state on."""
         samples = np.flatnonzero(chunk.last)
-        self.times.extend(chunk.close_times[samples].tolist())
+        self._times.append(chunk.close_times[samples])
         closes = {s: self._closes_at(chunk, s, samples) for s in self.symbols}
         rows = np.array([r for r, _ in self._changes], dtype=np.int64)
         at = np.searchsorted(rows, samples, side="right")  # 0: the state the chunk began with
@@ -105,7 +114,7 @@ class EquityBook:
             gross += np.abs(qty) * close
             held |= on
         equity = wallet + upnl
-        self.curves[a].extend(equity.tolist())
+        self._curves[a].append(equity)
         self.exposed[a] += int(held.sum())
         if held.any():
             eq, gr = equity[held], gross[held]
