@@ -34,6 +34,8 @@ class SymbolRows:
     """One symbol's bars in a chunk, with the searches the engine runs on them."""
 
     __slots__ = (
+        "_high_list",
+        "_low_list",
         "_suffix_high",
         "_suffix_low",
         "close",
@@ -80,6 +82,8 @@ class SymbolRows:
         """Local rows that complete a coarser bar, ascending."""
         self._suffix_high: np.ndarray | None = None
         self._suffix_low: np.ndarray | None = None
+        self._high_list: list[float] | None = None
+        self._low_list: list[float] | None = None
 
     def next_wake(self, j: int, venue_levels: tuple[float, float, float]) -> int:
         """The first local row ≥ `j` the engine must visit (`n`: none in this chunk)."""
@@ -132,7 +136,19 @@ class SymbolRows:
         assert self._suffix_low is not None
         if self._suffix_high[j] < high and self._suffix_low[j] > low:
             return stop
-        width = 8
+        # Levels near the price (a take-profit, a stop) are often reached within a few bars:
+        # look at those one by one before handing the rest to numpy.
+        if self._high_list is None:
+            self._high_list = self.high.tolist()
+            self._low_list = self.low.tolist()
+        highs, lows = self._high_list, self._low_list
+        assert lows is not None
+        end = min(j + 8, stop)
+        while j < end:
+            if highs[j] >= high or lows[j] <= low:
+                return j
+            j += 1
+        width = 64
         while j < stop:
             end = min(j + width, stop)
             hit = (self.high[j:end] >= high) | (self.low[j:end] <= low)
