@@ -117,7 +117,9 @@ class BacktestEngine:
                 if primed:
                     self._prime(primed, chunk.per_symbol)
                 dispatch, due = _aggregate(aggregators, chunk, bar_topics, handlers)
-                ChunkLoop(venue, bus.drain, queue, chunk, dispatch, due, interval, book, self.skip).run()
+                ChunkLoop(
+                    venue, bus.drain, queue, chunk, dispatch, due, interval, book, self.skip
+                ).run()
                 for bot in primed:
                     bot.unprime()
                 book.close_chunk(chunk)

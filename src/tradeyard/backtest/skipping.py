@@ -104,6 +104,9 @@ class SymbolRows:
                 high = inst._skip_above
             if inst._skip_below > low:
                 low = inst._skip_below
+            left = inst._skip_left
+            if left >= 0 and j + left < best:
+                best = j + left
             name = inst._skip_wake
             if name is not None:
                 if runner.marked is None:

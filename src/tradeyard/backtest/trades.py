@@ -10,7 +10,7 @@ from tradeyard.events import Fill
 __all__ = ["TradeBuilder"]
 
 
-class _Open(msgspec.Struct):
+class _Open(msgspec.Struct, gc=False):  # numbers only: no reference cycle possible
     side: int  # +1 long, -1 short
     qty: float  # currently held
     peak_qty: float
@@ -42,19 +42,20 @@ class TradeBuilder:
 
     def add_fill(self, fill: Fill, reason: str = "") -> None:
         signed = fill.qty if fill.side == "buy" else -fill.qty
+        size = abs(signed)
         t = self._open.get(fill.symbol)
         if t is None:
-            self._start(fill, abs(signed), 1 if signed > 0 else -1, fill.fee)
+            self._start(fill, size, 1 if signed > 0 else -1, fill.fee)
             return
         if (signed > 0) == (t.side > 0):
-            t.qty += abs(signed)
+            t.qty += size
             t.peak_qty = max(t.peak_qty, t.qty)
-            t.entry_value += abs(signed) * fill.price
-            t.entry_qty += abs(signed)
+            t.entry_value += size * fill.price
+            t.entry_qty += size
             t.fees += fill.fee
             return
-        closing = min(abs(signed), t.qty)
-        share = closing / abs(signed)
+        closing = min(size, t.qty)
+        share = closing / size
         avg_entry = t.entry_value / t.entry_qty
         t.gross += (fill.price - avg_entry) * closing * t.side
         t.exit_value += fill.price * closing
@@ -63,36 +64,25 @@ class TradeBuilder:
         t.qty = round(t.qty - closing, 12)
         if t.qty <= 1e-12:
             self._close(fill.symbol, t, fill.ts, reason)
-            rest = round(abs(signed) - closing, 12)
+            rest = round(size - closing, 12)
             if rest > 1e-12:
                 self._start(fill, rest, 1 if signed > 0 else -1, fill.fee * (1.0 - share))
 
     def _start(self, fill: Fill, qty: float, side: int, fee: float) -> None:
+        # Positional (msgspec builds Structs fastest so; one per trade): side, qty, peak_qty,
+        # entry_time, entry_value, entry_qty, exit_value, exit_qty, gross, fees.
         self._open[fill.symbol] = _Open(
-            side=side,
-            qty=qty,
-            peak_qty=qty,
-            entry_time=fill.ts,
-            entry_value=qty * fill.price,
-            entry_qty=qty,
-            fees=fee,
+            side, qty, qty, fill.ts, qty * fill.price, qty, 0.0, 0.0, 0.0, fee
         )
 
     def _close(self, symbol: str, t: _Open, ts: int, reason: str) -> None:
         del self._open[symbol]
+        # trader, symbol, side, qty, entry_time, entry_price, exit_time, exit_price, pnl, fees,
+        # funding, exit_reason (positional, as in `_start`)
         self.closed.append(
             ClosedTrade(
-                trader=self.trader,
-                symbol=symbol,
-                side="long" if t.side > 0 else "short",
-                qty=round(t.peak_qty, 12),
-                entry_time=t.entry_time,
-                entry_price=t.entry_value / t.entry_qty,
-                exit_time=ts,
-                exit_price=t.exit_value / t.exit_qty,
-                pnl=t.gross - t.fees - t.funding,
-                fees=t.fees,
-                funding=t.funding,
-                exit_reason=reason,
+                self.trader, symbol, "long" if t.side > 0 else "short", round(t.peak_qty, 12),
+                t.entry_time, t.entry_value / t.entry_qty, ts, t.exit_value / t.exit_qty,
+                t.gross - t.fees - t.funding, t.fees, t.funding, reason,
             )
-        )
+        )  # fmt: skip

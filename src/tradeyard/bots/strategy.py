@@ -130,6 +130,7 @@ class Strategy(Generic[P]):
         self._skip_above = math.inf
         self._skip_below = -math.inf
         self._skip_wake: str | None = None
+        self._skip_left = -1  # bars that may still be skipped (-1: no count)
         self._skipped = 0
         self.bars_skipped = 0
         """How many trading-interval bars of `symbol` were skipped (`skip_bars`) right before
@@ -158,12 +159,14 @@ class Strategy(Generic[P]):
         above: float = math.inf,
         below: float = -math.inf,
         wake_on: str | None = None,
+        bars: int | None = None,
     ) -> None:
         """Promise that `on_bar` has nothing to do on the coming trading-interval bars of this
         symbol, until one opens at or after `until` (ms UTC), reaches `above` with its high or
-        `below` with its low, or is marked True in `watch(...)[wake_on]`; those bars are then
-        not delivered (a speed-up: in a backtest most bars of a strategy waiting for a level or
-        a signal never reach it).
+        `below` with its low, is marked True in `watch(...)[wake_on]`, or `bars` bars have been
+        skipped; those bars are then not delivered (a speed-up: in a backtest most bars of a
+        strategy waiting for a level or a signal never reach it). `bars_skipped` says how many
+        were when `on_bar` runs again.
 
         Make it at the end of `on_bar`, from the state as it stands: the bars skipped must be
         ones on which `on_bar` would emit nothing and change no state that matters later. The
@@ -175,6 +178,7 @@ class Strategy(Generic[P]):
         self._skip_above = above
         self._skip_below = below
         self._skip_wake = wake_on
+        self._skip_left = -1 if bars is None else max(int(bars), 0)
 
     @property
     def now(self) -> int:

@@ -67,7 +67,10 @@ class _SymbolRunner:
         inst = self.inst
         if self.open_times is not None and self.cursor != self.expect:
             # Bars the engine never handed over (it skipped them): count them as skipped.
-            inst._skipped += self.cursor - self.expect
+            gap = self.cursor - self.expect
+            inst._skipped += gap
+            if inst._skip_left > 0:
+                inst._skip_left -= gap
         self.expect = self.cursor + 1
         if (
             bar.open_time < inst._skip_until
@@ -75,6 +78,7 @@ class _SymbolRunner:
             and bar.low > inst._skip_below
             and (not self.feeds or (self.open_times is not None and self.cursor))
             and (inst._skip_wake is None or not self._marked(inst._skip_wake, self.cursor))
+            and inst._skip_left != 0
         ):
             # Skipped (Strategy.skip_bars): the strategy promised this bar changes nothing. Primed
             # outputs are per-bar arrays, so only the cursor moves (values are set on waking);
@@ -84,8 +88,11 @@ class _SymbolRunner:
                 self.cursor += 1
             inst.last_close = bar.close
             inst._skipped += 1
+            if inst._skip_left > 0:
+                inst._skip_left -= 1
             return
         inst._skip_until = 0
+        inst._skip_left = -1
         inst.bars_skipped = inst._skipped
         inst._skipped = 0
         self.ctx.now = bar.close_time

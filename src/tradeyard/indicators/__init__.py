@@ -14,6 +14,7 @@ chain and live updates may follow a vectorised warm-up.
 from tradeyard.indicators._base import Indicator
 from tradeyard.indicators.bands import BollingerBands
 from tradeyard.indicators.extremes import RollingHigh, RollingLow
+from tradeyard.indicators.lag import Previous
 from tradeyard.indicators.moving import EMA, SMA
 from tradeyard.indicators.oscillators import CCI, MACD, RSI
 from tradeyard.indicators.volatility import ATR, RealizedVolatility
@@ -27,6 +28,7 @@ __all__ = [
     "SMA",
     "BollingerBands",
     "Indicator",
+    "Previous",
     "RealizedVolatility",
     "RollingHigh",
     "RollingLow",

@@ -19,8 +19,9 @@ bar of the entry only the stop can hit) and goes flat when that view says the tr
 the trader's orders and the strategy never drift apart.
 
 In a backtest it skips the bars that cannot change anything: in a position, those between its
-take-profit and stop; when flat, all but the bars where an entry condition holds (found a chunk
-at a time by `watch`) and the bar before each, which gives the entry its previous close and bands.
+take-profit and stop; waiting for the entry, those that cannot fill it before the wait runs out;
+when flat, all but the bars where an entry condition holds (found a chunk at a time by `watch`;
+the previous close and bands are indicators, so they are right whichever bars were skipped).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 from tradeyard.bots import BarsView, Strategy
 from tradeyard.errors import ConfigError
 from tradeyard.events import Bar
-from tradeyard.indicators import BollingerBands, RealizedVolatility
+from tradeyard.indicators import BollingerBands, Previous, RealizedVolatility
 
 __all__ = ["BollingerRV", "BollingerRVParams"]
 
@@ -86,6 +87,9 @@ class BollingerRV(Strategy[BollingerRVParams]):
             plot={"BB upper": "upper", "BB mid": "mid", "BB lower": "lower"},
         )
         self.rv = self.indicator(RealizedVolatility(p.rv_period))
+        # The previous bar's close and bands, right whichever bars this strategy skipped.
+        self.prev_bands = self.indicator(Previous(BollingerBands(p.period, p.k, p.inner_k)))
+        self.prev_close = self.indicator(Previous("close"))
         self.state: Literal["flat", "pending", "long", "short"] = "flat"
         self.side = 0
         self.entry = 0.0
@@ -93,20 +97,14 @@ class BollingerRV(Strategy[BollingerRVParams]):
         self.sl = 0.0
         self.waited = 0
         self.entry_bar = False
-        self.prev_close = float("nan")
-        self.prev_upper = float("nan")
-        self.prev_lower = float("nan")
 
     def on_bar(self, bar: Bar) -> None:
         if self.state == "pending":
             self._check_entry(bar)
         if self.state in ("long", "short"):
             self._check_exit(bar)
-        elif self.state == "flat" and not self.bars_skipped:  # else prev_* are not the last bar's
+        elif self.state == "flat":
             self._look_for_entry(bar)
-        self.prev_close = bar.close
-        self.prev_upper = self.bands.upper
-        self.prev_lower = self.bands.lower
         self._skip_quiet_bars()
 
     def _skip_quiet_bars(self) -> None:
@@ -116,33 +114,37 @@ class BollingerRV(Strategy[BollingerRVParams]):
             self.skip_bars(above=self.tp, below=self.sl)
         elif self.state == "short":
             self.skip_bars(above=self.sl, below=self.tp)
-        # pending: every bar (the wait for the fill is counted in bars)
+        else:  # pending: until the limit could fill, or the bar the wait runs out on
+            wait = self.params.entry_timeout - self.waited - 1
+            if self.side > 0:
+                self.skip_bars(below=self.entry, bars=wait)
+            else:
+                self.skip_bars(above=self.entry, bars=wait)
 
     def watch(self, bars: BarsView) -> Mapping[str, np.ndarray]:
-        """"entry": the bars where `_look_for_entry` could enter, and the bar before each (it
-        sets prev_close and the previous bands), plus the chunk's first and last bars."""
+        """ "entry": the bars where `_look_for_entry` could enter (the same tests, in numpy)."""
         p, close = self.params, bars.close
         upper, lower = bars.output(self.bands, "upper"), bars.output(self.bands, "lower")
+        prev_close = bars.output(self.prev_close)
+        prev_upper = bars.output(self.prev_bands, "upper")
+        prev_lower = bars.output(self.prev_bands, "lower")
         rv = bars.output(self.rv)
         with np.errstate(invalid="ignore"):
             calm = (rv >= p.rv_min) & (rv <= p.rv_max)
-            back_up = (close[:-1] < lower[:-1]) & (close[1:] > lower[1:])
-            back_down = (close[:-1] > upper[:-1]) & (close[1:] < upper[1:])
-        entry = np.zeros(len(close), dtype=bool)
-        entry[1:] = calm[1:] & (back_up | back_down)
-        entry[:-1] |= entry[1:]
-        entry[0] = entry[-1] = True
-        return {"entry": entry}
+            back_up = (prev_close < prev_lower) & (close > lower)
+            back_down = (prev_close > prev_upper) & (close < upper)
+        return {"entry": calm & (back_up | back_down)}
 
     def _look_for_entry(self, bar: Bar) -> None:
         p, b = self.params, self.bands
         rv = self.rv.value
         if not (p.rv_min <= rv <= p.rv_max):  # False for NaN while warming up
             return
-        if self.prev_close < self.prev_lower and bar.close > b.lower:
+        prev_close, prev = self.prev_close.value, self.prev_bands
+        if prev_close < prev.lower and bar.close > b.lower:
             price = bar.close * (1.0 - p.entry_offset)
             self._enter(1, price, f"close back above lower band (rv {rv:.5f})")
-        elif self.prev_close > self.prev_upper and bar.close < b.upper:
+        elif prev_close > prev.upper and bar.close < b.upper:
             price = bar.close * (1.0 + p.entry_offset)
             self._enter(-1, price, f"close back below upper band (rv {rv:.5f})")
 
@@ -155,6 +157,7 @@ class BollingerRV(Strategy[BollingerRVParams]):
         verb(reason, price=price, take_profit=self.tp, stop_loss=self.sl)
 
     def _check_entry(self, bar: Bar) -> None:
+        self.waited += self.bars_skipped  # skipped bars did not fill (see `_skip_quiet_bars`)
         filled = bar.low <= self.entry if self.side > 0 else bar.high >= self.entry
         if filled:
             self.state = "long" if self.side > 0 else "short"

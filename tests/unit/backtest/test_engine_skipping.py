@@ -93,7 +93,10 @@ CASES = {
     ),
     "sma_cross at 30x isolated: liquidations": (
         _cfg(
-            "sma_cross", ["ETHUSDT", "XRPUSDT"], leverage=30.0, params={"fast": 30, "slow": 90},
+            "sma_cross",
+            ["ETHUSDT", "XRPUSDT"],
+            leverage=30.0,
+            params={"fast": 30, "slow": 90},
             venue={"margin_mode": "isolated"},
         ),
         20_000,
@@ -102,9 +105,21 @@ CASES = {
     "volatility_breakout, ten symbols, 2x, funding": (
         _cfg(
             "volatility_breakout",
-            ["AVAXUSDT", "BCHUSDT", "BNBUSDT", "BTCUSDT", "ETHUSDT",
-             "LINKUSDT", "LTCUSDT", "SOLUSDT", "SUIUSDT", "XRPUSDT"],
-            leverage=2.0, basket=True, dates={},
+            [
+                "AVAXUSDT",
+                "BCHUSDT",
+                "BNBUSDT",
+                "BTCUSDT",
+                "ETHUSDT",
+                "LINKUSDT",
+                "LTCUSDT",
+                "SOLUSDT",
+                "SUIUSDT",
+                "XRPUSDT",
+            ],
+            leverage=2.0,
+            basket=True,
+            dates={},
         ),
         65_536,
     ),

@@ -69,8 +69,10 @@ def test_first_break_levels_are_inclusive_and_stop_bounds_the_search() -> None:
 
 
 def _runner(until: int = 2**62, above: float = math.inf, below: float = -math.inf,
-            wake: str | None = None, marked: dict[str, list[int]] | None = None) -> Any:  # fmt: skip
-    inst = SimpleNamespace(_skip_until=until, _skip_above=above, _skip_below=below, _skip_wake=wake)
+            wake: str | None = None, marked: dict[str, list[int]] | None = None,
+            bars: int = -1) -> Any:  # fmt: skip
+    inst = SimpleNamespace(_skip_until=until, _skip_above=above, _skip_below=below, _skip_wake=wake,
+                           _skip_left=bars)  # fmt: skip
     return SimpleNamespace(
         inst=inst, feeds=[1], open_times=[0], marked=marked,
         wake_rows=lambda name: (marked or {})[name],
@@ -98,6 +100,11 @@ def test_next_wake_takes_the_earliest_of_venue_strategy_marks_and_completions() 
     sr.runners = [_runner(wake="x", marked={"x": [3, 17, 44]})]
     assert sr.next_wake(4, quiet) == 17
     assert sr.next_wake(45, quiet) == sr.n
+    # a count of bars: the bar after them
+    sr.runners = [_runner(above=110.0, bars=3)]
+    assert sr.next_wake(5, quiet) == 8
+    sr.runners = [_runner(above=110.0, bars=0)]
+    assert sr.next_wake(5, quiet) == 5
     # a symbol someone else watches bar by bar
     sr.skippable = False
     assert sr.next_wake(45, quiet) == 45

@@ -20,6 +20,7 @@ from tradeyard.indicators import (
     SMA,
     BollingerBands,
     Indicator,
+    Previous,
     RealizedVolatility,
     RollingHigh,
     RollingLow,
@@ -108,6 +109,15 @@ def _bbands(period: int, k: float, inner_k: float) -> Callable[[Bars], dict[str,
     return ref
 
 
+def _previous(reference: Callable[[Bars], dict[str, Array]]) -> Callable[[Bars], dict[str, Array]]:
+    """A reference one bar late (NaN first), for `Previous`."""
+
+    def ref(b: Bars) -> dict[str, Array]:
+        return {k: np.concatenate([[np.nan], v[:-1]]) for k, v in reference(b).items()}
+
+    return ref
+
+
 def realized_vol_reference(close: Array, period: int, scale: float = 1.0) -> Array:
     """pandas rolling sample std (ddof=1) of the log returns, NaN-aligned to the closes."""
     r = pd.Series(np.log(close[1:] / close[:-1]))
@@ -138,6 +148,16 @@ SPECS: list[Spec] = [
     Spec("BB(20,2,1)", lambda: BollingerBands(20, 2.0, 1.0), _bbands(20, 2.0, 1.0)),
     Spec("BB(5,2.5,0.5)", lambda: BollingerBands(5, 2.5, 0.5), _bbands(5, 2.5, 0.5)),
     Spec("BB(3,3,1.5)", lambda: BollingerBands(3, 3.0, 1.5), _bbands(3, 3.0, 1.5)),
+    Spec(
+        "Previous(BB(20,2,1))",
+        lambda: Previous(BollingerBands(20, 2.0, 1.0)),
+        _previous(_bbands(20, 2.0, 1.0)),
+    ),
+    Spec(
+        "Previous(close)",
+        lambda: Previous("close"),
+        lambda b: {"value": _previous(lambda x: {"v": x.close})(b)["v"]},
+    ),
     Spec(
         "RV(30)",
         lambda: RealizedVolatility(30),

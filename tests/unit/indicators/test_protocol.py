@@ -196,6 +196,7 @@ def test_package_when_imported_exports_the_public_api() -> None:
             "SMA",
             "BollingerBands",
             "Indicator",
+            "Previous",
             "RealizedVolatility",
             "RollingHigh",
             "RollingLow",
