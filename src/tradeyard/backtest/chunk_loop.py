@@ -77,6 +77,7 @@ class ChunkLoop:
         """Per symbol, the row of the close its positions are marked at (-1: the last chunk's)."""
         self.row = 0
         self.current = -1
+        self.synced = -1
 
     def run(self) -> None:
         venue, symbols = self.venue, self.symbols
@@ -86,7 +87,7 @@ class ChunkLoop:
         dispatch, due, book, marked = self.dispatch, self.due, self.book, self.marked
         wake = [0] * len(symbols)
         done = [-1] * len(symbols)
-        version = [venue.symbol_version(sr.symbol) for sr in symbols]
+        venue.take_narrowed()  # every symbol's first visit is its first row
         heap = [(sr.rows[0], k) for k, sr in enumerate(symbols)]
         heapify(heap)
         activity, changes = venue.activity, venue.n_account_changes
@@ -129,28 +130,27 @@ class ChunkLoop:
                 if venue.n_account_changes != changes:
                     changes = venue.n_account_changes
                     book.snapshot(r)
-                self._look_again(k, r, wake, version, heap)
-            version[k] = venue.symbol_version(s)
+                self._look_again(k, r, wake, heap)
             nxt = wake[k] = sr.next_wake(i + 1, venue.wake_levels(s))
             if nxt < sr.n:
                 heappush(heap, (sr.rows[nxt], k))
         self._finish()
 
-    def _look_again(
-        self, k: int, r: int, wake: list[int], version: list[int], heap: list[tuple[int, int]]
-    ) -> None:
-        """The venue's state moved at row `r`: look again at the symbols whose levels changed."""
+    def _look_again(self, k: int, r: int, wake: list[int], heap: list[tuple[int, int]]) -> None:
+        """The venue's state moved at row `r`: look again at the symbols whose levels narrowed
+        (the current one is looked at anyway)."""
         venue = self.venue
-        for k2, sr in enumerate(self.symbols):
-            if k2 == k:
+        for symbol in venue.take_narrowed():
+            k2 = self.index.get(symbol)
+            if k2 is None or k2 == k:
                 continue
-            v = venue.symbol_version(sr.symbol)
-            if v == version[k2]:
-                continue
-            version[k2] = v
-            j = bisect_right(sr.rows, r)  # its rows up to r were passed under the old levels
-            nxt = sr.next_wake(j, venue.wake_levels(sr.symbol))
-            if nxt < sr.n and nxt != wake[k2]:
+            sr = self.symbols[k2]
+            # Its rows up to r were passed under the old levels. Only the venue's part of its
+            # next visit can have changed, and only an earlier visit matters.
+            j = bisect_right(sr.rows, r)
+            before = min(wake[k2], sr.n)
+            nxt = sr.venue_wake(j, venue.wake_levels(symbol), before)
+            if nxt < before:
                 wake[k2] = nxt
                 heappush(heap, (sr.rows[nxt], k2))
 
@@ -158,6 +158,9 @@ class ChunkLoop:
         """Mark every position at its symbol's latest close before the current row (the
         current row's symbol is already marked where its bar has got to)."""
         venue, r, marked = self.venue, self.row, self.marked
+        if r == self.synced:
+            return  # once a row: only the current symbol's positions change within it
+        self.synced = r
         for s in venue.position_symbols():
             k = self.index.get(s)
             if k is None or k == self.current:

@@ -127,6 +127,16 @@ class SymbolRows:
         k = self.first_break(j, low, high, best)
         return k if k < best else best
 
+    def venue_wake(self, j: int, venue_levels: tuple[float, float, float], stop: int) -> int:
+        """The first local row in [j, stop) the venue's levels alone wake on, else `stop`."""
+        low, high, funding = venue_levels
+        until = funding - self.step
+        if until < self.open_time[-1] + 1:
+            k = bisect_left(self.open_time, until, j)
+            if k < stop:
+                stop = k
+        return self.first_break(j, low, high, stop)
+
     def first_break(self, j: int, low: float, high: float, stop: int) -> int:
         """The first local row in [j, stop) whose low ≤ `low` or high ≥ `high`, else `stop`."""
         if j >= stop or (low == -np.inf and high == np.inf):

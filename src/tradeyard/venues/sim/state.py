@@ -29,9 +29,10 @@ class SymbolState:
     band is computed after each match from the orders as they then are (`quiet_band`) and
     cleared whenever an order is added or closed outside matching.
 
-    `version` counts the changes to any of these levels (and to `next_funding`), so a backtest
-    that skips bars knows when to look again for the next bar the venue must see
-    (`SimVenue.wake_levels`).
+    When these levels narrow (a bar that was quiet may no longer be) the symbol is added to
+    `narrowed`, a set the venue shares with every symbol: a backtest that skips bars looks again
+    at those symbols' next bar to visit (`SimVenue.wake_levels`). Levels that only widen need
+    no look: visiting a bar that turned out quiet is harmless.
     """
 
     __slots__ = (
@@ -43,6 +44,7 @@ class SymbolState:
         "liq_high",
         "liq_low",
         "n_orders",
+        "narrowed",
         "next_funding",
         "positions",
         "quiet_high",
@@ -51,7 +53,6 @@ class SymbolState:
         "spec_specs",
         "spec_times",
         "symbol",
-        "version",
     )
 
     def __init__(
@@ -81,7 +82,8 @@ class SymbolState:
         self.liq_high = math.inf
         self.quiet_low = math.inf  # no quiet band: every bar is matched
         self.quiet_high = -math.inf
-        self.version = 0
+        self.narrowed: set[str] = set()
+        """Shared with the venue (see the class doc); a private set until then."""
 
     @classmethod
     def configured(cls, symbol: str, config: SimVenueConfig, brackets: BracketTable) -> SymbolState:
@@ -93,7 +95,7 @@ class SymbolState:
 
     def refresh(self) -> None:
         self.busy = self.n_orders > 0 or bool(self.positions)
-        self.version += 1
+        self.narrowed.add(self.symbol)
 
     def track(self, pos: Position) -> None:
         """Keep `positions` in step with `pos` after a fill or a liquidation changed its qty."""
@@ -109,7 +111,7 @@ class SymbolState:
         """The orders changed: match the next bar whatever its range."""
         self.quiet_low = math.inf
         self.quiet_high = -math.inf
-        self.version += 1
+        self.narrowed.add(self.symbol)
 
     def quiet_band(self) -> None:
         """Set `quiet_low` / `quiet_high` from the symbol's open orders (see the class doc).
@@ -130,9 +132,10 @@ class SymbolState:
                         high = level
                 elif level > low:
                     low = level
+        if low > self.quiet_low or high < self.quiet_high:
+            self.narrowed.add(self.symbol)
         self.quiet_low = low
         self.quiet_high = high
-        self.version += 1
 
     def refresh_liquidation(self) -> None:
         """Recompute `liq_low` / `liq_high` from the positions' liquidation prices."""
@@ -145,9 +148,10 @@ class SymbolState:
                 low = max(low, price)
             else:
                 high = min(high, price)
+        if low > self.liq_low or high < self.liq_high:
+            self.narrowed.add(self.symbol)
         self.liq_low = low
         self.liq_high = high
-        self.version += 1
 
     def spec_at(self, ts: int) -> InstrumentSpec | None:
         """The filters in force at `ts` (from `instruments_history` when the symbol has one)."""

@@ -87,6 +87,7 @@ class SimVenue:
         self._n_liquidations = 0
         self._n_funding = 0
         self._n_commands = 0
+        self._narrowed: set[str] = set()
         self.track_leverage = True
         """Track the maximum leverage at every bar's marks. An engine that samples leverage
         itself (the backtest engine, at every close time) turns it off."""
@@ -181,7 +182,8 @@ class SimVenue:
         low ≤ `low`, whose high ≥ `high` or whose close time ≥ `time` (a funding time).
 
         Any other bar would only move the marks: no order could trigger or fill on it, no
-        position be liquidated. The levels change when `SymbolState.version` does.
+        position be liquidated. Symbols whose levels narrowed are collected for
+        `take_narrowed`.
         """
         st = self._symbols.get(symbol)
         if st is None or st.interval == "":
@@ -194,10 +196,13 @@ class SimVenue:
             high = min(high, st.quiet_high)
         return low, high, st.next_funding
 
-    def symbol_version(self, symbol: str) -> int:
-        """Changes whenever `wake_levels(symbol)` may have (-1 before the symbol's first bar)."""
-        st = self._symbols.get(symbol)
-        return -1 if st is None or st.interval == "" else st.version
+    def take_narrowed(self) -> list[str]:
+        """The symbols whose `wake_levels` narrowed since the last call (then forgotten)."""
+        if not self._narrowed:
+            return []
+        narrowed = list(self._narrowed)
+        self._narrowed.clear()
+        return narrowed
 
     def mark(self, symbol: str, close: float) -> None:
         """Mark `symbol`'s positions to `close`, as its bar would (the marks a skipped bar moves)."""
@@ -234,7 +239,7 @@ class SimVenue:
             st.interval = bar.interval
             self._funding.skip_before(bar.symbol, bar.open_time)
             st.next_funding = self._funding.next_time(bar.symbol)
-            st.version += 1
+            self._narrowed.add(st.symbol)
             return st
         return None  # another interval of a symbol already matched on its first interval
 
@@ -243,6 +248,7 @@ class SimVenue:
         if st is None:
             brackets = self._brackets.get(symbol, DEFAULT_TABLE)
             st = self._symbols[symbol] = SymbolState.configured(symbol, self.config, brackets)
+            st.narrowed = self._narrowed
         return st
 
     def _match(self, st: SymbolState, bar: Bar) -> None:
@@ -275,8 +281,7 @@ class SimVenue:
         if self.sync_marks is not None:
             self.sync_marks()
         due = self._funding.take_due(st.symbol, bar.close_time)
-        st.next_funding = self._funding.next_time(st.symbol)
-        st.version += 1
+        st.next_funding = self._funding.next_time(st.symbol)  # later: only widens
         if st.positions:
             self._n_funding += 1
         mark = bar.close
@@ -308,7 +313,7 @@ class SimVenue:
             self._reject_unknown_account(cmd)
             return
         acct = tr.account
-        st = self._symbol(cmd.symbol)
+        st = self._symbols.get(cmd.symbol) or self._symbol(cmd.symbol)
         result = admit(cmd, tr, st, self.config, self._fees)
         if isinstance(result, str):
             self._publish(acct.topic, reports.rejected(self.name, cmd, result))
