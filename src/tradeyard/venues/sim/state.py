@@ -117,12 +117,15 @@ class SymbolState:
         """Set `quiet_low` / `quiet_high` from the symbol's open orders (see the class doc).
 
         An order that waits for the open (market, or a limit due at the next open) or has no
-        price level leaves no band. Inactive bracket children count too: conservative, and a
-        child only activates through its parent's fill, which a quiet bar cannot make.
+        price level leaves no band. Bracket children waiting for their parent do not count: a
+        child only activates through its parent's fill, which a quiet bar cannot make (and the
+        bar that fills the parent is matched whole).
         """
         low, high = -math.inf, math.inf
         for book in self.books:
             for order in book.orders.values():
+                if not order.active:
+                    continue
                 level = order.level
                 if order.at_open or level is None:
                     self.clear_quiet_band()
