@@ -24,8 +24,10 @@ from typing import Annotated
 import msgspec
 
 from tradeyard.errors import ConfigError
+from tradeyard.events import Bar
+from tradeyard.indicators import RealizedVolatility
 
-__all__ = ["Allocation", "EqualWeight", "FixedFraction", "VolatilityScaled"]
+__all__ = ["Allocation", "EqualWeight", "FixedFraction", "VolatilityFeed", "VolatilityScaled"]
 
 _Fraction = Annotated[float, msgspec.Meta(ge=0.0, le=1.0)]
 
@@ -126,3 +128,22 @@ class VolatilityScaled(
 
 
 Allocation = EqualWeight | FixedFraction | VolatilityScaled
+
+
+class VolatilityFeed:
+    """Feeds one symbol's closes to its σ (volatility_scaled): a trader's only per-bar work, O(1).
+
+    `prices` is the trader's last-price map, kept up to date with the closes on the way.
+    """
+
+    __slots__ = ("indicator", "prices", "symbol")
+
+    def __init__(self, symbol: str, period: int, prices: dict[str, float]) -> None:
+        self.symbol = symbol
+        self.indicator = RealizedVolatility(period)
+        self.prices = prices
+
+    def on_message(self, topic: str, bar: Bar) -> None:
+        if bar.closed:
+            self.indicator.update(bar.close)
+            self.prices[self.symbol] = bar.close

@@ -16,19 +16,17 @@ __all__ = ["BotContext"]
 
 
 class BotContext:
-    __slots__ = ("_emit", "_seq", "bot_id", "now", "rng")
+    __slots__ = ("_seq", "bot_id", "emit", "now", "rng")
 
     def __init__(self, bot_id: str, emit: Callable[[Event], None], seed: int = 0) -> None:
         self.bot_id = bot_id
         self.now = 0
         """Event time (ms UTC) of the event being handled."""
         self.rng = random.Random(f"{bot_id}:{seed}")
-        self._emit = emit
+        self.emit: Callable[[Event], None] = emit
+        """Send an event out; the runtime puts it on the bus under its topic. The runtime's
+        callable itself, not a method wrapping it: one call fewer for every order and signal."""
         self._seq = 0
-
-    def emit(self, event: Event) -> None:
-        """Send an event out; the runtime puts it on the bus under its topic."""
-        self._emit(event)
 
     def resume_after(self, last_seq: int) -> None:
         """Continue ids after `last_seq` (a restart: the order store's last id of this bot), so

@@ -31,7 +31,7 @@ _SIZING_SHORT: dict[str, str] = {
 _TAG_MAX = 64
 
 
-class CapApplied(msgspec.Struct, frozen=True, kw_only=True):
+class CapApplied(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """A limit that made the position (or the order) smaller than the allocation asked for."""
 
     name: CapName
@@ -48,8 +48,13 @@ class CapApplied(msgspec.Struct, frozen=True, kw_only=True):
         return self.qty_after / self.qty_before if self.qty_before else 1.0
 
 
-class SizingDecision(msgspec.Struct, frozen=True, kw_only=True):
-    """One position change the trader decided on. Quantities are signed (> 0 long / buy)."""
+class SizingDecision(msgspec.Struct, frozen=True, gc=False):
+    """One position change the trader decided on. Quantities are signed (> 0 long / buy).
+
+    Not keyword-only: the trader builds one per order, positionally (much faster). Not
+    tracked by the garbage collector (it cannot be part of a reference cycle): a trader keeps
+    every decision, and each tracked object makes every full collection longer.
+    """
 
     ts: int
     symbol: str

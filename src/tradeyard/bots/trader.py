@@ -42,16 +42,10 @@ from typing import Literal
 
 import msgspec
 
-from tradeyard.bots.allocation import Allocation, VolatilityScaled
-from tradeyard.bots.bot import Bot
+from tradeyard.bots.allocation import Allocation, VolatilityFeed, VolatilityScaled
+from tradeyard.bots.bot import Bot, handler_name
 from tradeyard.bots.context import BotContext
-from tradeyard.bots.sizing import (
-    EquityFraction,
-    Sizing,
-    increasing_part,
-    margin_needed,
-    max_increase,
-)
+from tradeyard.bots.sizing import EquityFraction, Sizing
 from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
 from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
 from tradeyard.errors import ConfigError
@@ -70,27 +64,10 @@ from tradeyard.events import (
     SubmitOrder,
     topics,
 )
-from tradeyard.indicators import RealizedVolatility
 
 __all__ = ["Trader"]
 
 _FINAL = frozenset({"filled", "canceled", "rejected", "expired"})
-
-
-class _VolatilityFeed:
-    """Feeds one symbol's closes to its σ: the trader's only per-bar work (O(1))."""
-
-    __slots__ = ("indicator", "prices", "symbol")
-
-    def __init__(self, symbol: str, period: int, prices: dict[str, float]) -> None:
-        self.symbol = symbol
-        self.indicator = RealizedVolatility(period)
-        self.prices = prices
-
-    def on_message(self, topic: str, bar: Bar) -> None:
-        if bar.closed:
-            self.indicator.update(bar.close)
-            self.prices[self.symbol] = bar.close
 
 
 class Trader(Bot):
@@ -176,11 +153,14 @@ class Trader(Bot):
         """symbol → strategy → target as signalled (−1..1)."""
         self.account = TraderAccount(leverage, margin_buffer)
         """Latest price seen per symbol (signal, fill or bar): marks for caps and margin."""
+        self._bind_account_reports()
         self._decision_of: dict[str, int] = {}
-        self._feeds: dict[str, _VolatilityFeed] = {}
+        self._mode_of: Sizing | Allocation | None = None
+        self._mode_tag = ""
+        self._feeds: dict[str, VolatilityFeed] = {}
         if isinstance(allocation, VolatilityScaled):
             self._feeds = {
-                s: _VolatilityFeed(s, allocation.period, self.account.last_price)
+                s: VolatilityFeed(s, allocation.period, self.account.last_price)
                 for s in self.symbols
             }
 
@@ -218,23 +198,29 @@ class Trader(Bot):
         weight = self.follows.get(sig.strategy)
         if weight is None or self.paused:
             return
-        self._targets.setdefault(sig.symbol, {})[sig.strategy] = sig.target
-        combined = self._combined(sig.symbol)
-        self._rebalance(sig, combined)
+        targets = self._targets.get(sig.symbol)
+        if targets is None:
+            targets = self._targets[sig.symbol] = {}
+        targets[sig.strategy] = sig.target
+        self._rebalance(sig, self._combined(targets))
 
-    def _combined(self, symbol: str) -> float:
-        targets = self._targets.get(symbol, {})
-        raw = sum(t * self.follows[name] for name, t in targets.items())
+    def _combined(self, targets: dict[str, float]) -> float:
+        """Σ target × weight over the followed strategies' targets on a symbol, clipped to ±1."""
+        follows = self.follows
+        # sum() of a list, not of a generator: faster, and the same additions in the same order
+        raw = sum([t * follows[name] for name, t in targets.items()])
         return max(-1.0, min(1.0, raw))
 
     def _rebalance(self, sig: Signal, combined: float) -> None:
         symbol = sig.symbol
-        self._cancel_all(symbol)
-        if _is_price(sig.ref_price):
-            self.account.last_price[symbol] = sig.ref_price  # type: ignore[assignment]
-        price = sig.price if sig.price is not None else sig.ref_price
-        if combined != 0.0 and not _is_price(price):
-            return  # nothing to size with; a strategy always sends ref_price
+        if self.open_orders.get(symbol):
+            self._cancel_all(symbol)
+        ref = sig.ref_price
+        if ref is not None and 0.0 < ref < math.inf:  # a positive finite price
+            self.account.last_price[symbol] = ref
+        price = sig.price if sig.price is not None else ref
+        if combined != 0.0 and not (price is not None and 0.0 < price < math.inf):
+            return  # no price to size with; a strategy always sends ref_price
         decision, skip, reserve = self._size(sig, combined, price)
         if decision is None:
             return
@@ -271,8 +257,9 @@ class Trader(Bot):
         """
         symbol = sig.symbol
         spec = self.instruments.get(symbol)
-        current = self.positions.get(symbol, 0.0)
-        equity = self.wallet
+        acct = self.account
+        current = acct.positions.get(symbol, 0.0)
+        equity = acct.wallet
         lev = self.leverage
         skip = ""
         weight: float | None = None
@@ -296,90 +283,73 @@ class Trader(Bot):
         desired = combined * unit if unit else 0.0
         caps: list[CapApplied] = []
         target = current
-        rounded_off = 0.0
         # 2. leverage caps, 3. rounding down to the step
-        if not skip:
-            if desired != 0.0 and price is not None:
+        sized = not skip
+        capped = rounded = 0.0  # |position| after the caps, and after rounding down
+        if sized:
+            desired_capped = desired
+            has_caps = self.max_symbol_leverage is not None or self.max_total_leverage is not None
+            if desired != 0.0 and price is not None and has_caps:
                 desired_capped = self._apply_caps(symbol, desired, price, equity, caps)
-            else:
-                desired_capped = desired
-            target = _round_down(abs(desired_capped), spec)
-            rounded_off = round(abs(desired_capped) - target, 12)
-            target = math.copysign(target, desired_capped) if target else 0.0
-        delta = round(target - current, 12)
+            capped = abs(desired_capped)
+            rounded = spec.round_qty_down(capped) if spec is not None else capped
+            target = math.copysign(rounded, desired_capped) if rounded else 0.0
+        diff = target - current
+        delta = round(diff, 12) if diff else diff  # round(±0.0, 12) is ±0.0: skip the call
         if spec is not None and abs(delta) < spec.step_size * 0.5:
             delta = 0.0
-        # 4. the margin check, across every position and pending order
         reserve = 0.0
-        if delta != 0.0 and price is not None:
-            inc = increasing_part(current, delta)
-            freed = self.account.freed(symbol, current, delta)
-            if inc > 0.0:
-                room = self.account.margin_room() + freed
-                need = margin_needed(inc, abs(delta), price, lev, self.taker_fee)
-                if need > room + 1e-9:
-                    closing = abs(delta) - inc
-                    allowed = max_increase(room, closing, price, lev, self.taker_fee)
-                    inc = _round_down(min(inc, allowed), spec)
-                    new_abs = round(closing + inc, 12)
-                    caps.append(
-                        CapApplied(
-                            name="margin", limit=room, qty_before=abs(delta), qty_after=new_abs
-                        )
-                    )
-                    if new_abs == 0.0:
+        reduce_only = False
+        if delta != 0.0:
+            # 4. the margin check, across every position and pending order
+            if price is not None:
+                fit = acct.fit_order(symbol, current, delta, price, lev, self.taker_fee, spec)
+                if fit.cap is not None:
+                    caps.append(fit.cap)
+                    if fit.delta == 0.0:
                         skip = (
-                            f"cannot be margined: needs {need:,.2f} USDT (margin + fee), "
-                            f"{room:,.2f} USDT available"
+                            f"cannot be margined: needs {fit.need:,.2f} USDT (margin + fee), "
+                            f"{fit.cap.limit:,.2f} USDT available"
                         )
-                    delta = math.copysign(new_abs, delta) if new_abs else 0.0
-                    target = round(current + delta, 12)
-            reserve = max(0.0, margin_needed(inc, abs(delta), price, lev, self.taker_fee) - freed)
-        reduce_only = (
-            current != 0.0
-            and abs(target) < abs(current)
-            and (target == 0.0 or (target > 0) == (current > 0))
-        )
-        # 5. the exchange's minimums (reduce-only orders are exempt from min notional)
-        if delta != 0.0 and spec is not None:
-            qty = abs(delta)
-            notional = qty * (price or 0.0)
-            if qty < spec.min_qty:
-                skip = f"qty {qty:g} below the minimum {spec.min_qty:g} for {symbol}"
-            elif not reduce_only and notional < spec.min_notional:
-                skip = (
-                    f"notional {notional:,.2f} USDT below the minimum "
-                    f"{spec.min_notional:g} for {symbol}"
-                )
-            if skip:
-                delta, target, reserve = 0.0, current, 0.0
+                    target = round(current + fit.delta, 12)
+                delta, reserve = fit.delta, fit.reserve
+            reduce_only = (
+                current != 0.0
+                and abs(target) < abs(current)
+                and (target == 0.0 or (target > 0) == (current > 0))
+            )
+            # 5. the exchange's minimums (reduce-only orders are exempt from min notional)
+            if delta != 0.0 and spec is not None:
+                qty = abs(delta)
+                notional = qty * (price or 0.0)
+                if qty < spec.min_qty:
+                    skip = f"qty {qty:g} below the minimum {spec.min_qty:g} for {symbol}"
+                elif not reduce_only and notional < spec.min_notional:
+                    skip = (
+                        f"notional {notional:,.2f} USDT below the minimum "
+                        f"{spec.min_notional:g} for {symbol}"
+                    )
+                if skip:
+                    delta, target, reserve = 0.0, current, 0.0
         brackets = target != 0.0 and (sig.take_profit is not None or sig.stop_loss is not None)
         if delta == 0.0 and not skip and not caps and not brackets:
             return None, "", 0.0
+        # Only a decision needs what rounding dropped (most signals change nothing).
+        off = capped - rounded
+        rounded_off = (round(off, 12) if off else off) if sized else 0.0
         targets = dict(self._targets.get(symbol, {}))
+        follows = self.follows
+        # Positional, in SizingDecision's field order (msgspec builds it several times faster
+        # than from keywords): ts, symbol, signal_reason, targets, weights, combined_target,
+        # equity, allocation, allocation_weight, volatility, leverage, price, unit_qty,
+        # desired_qty, current_qty, caps, step, rounded_off, target_qty, order_qty, reduce_only.
         decision = SizingDecision(
-            ts=self.ctx.now,
-            symbol=symbol,
-            signal_reason=sig.reason,
-            targets=targets,
-            weights={name: self.follows[name] for name in targets},
-            combined_target=combined,
-            equity=equity,
-            allocation=self._mode(),
-            allocation_weight=weight,
-            volatility=self.volatility(symbol),
-            leverage=lev,
-            price=price,
-            unit_qty=unit,
-            desired_qty=desired,
-            current_qty=current,
-            caps=tuple(caps),
-            step=spec.step_size if spec is not None else None,
-            rounded_off=rounded_off,
-            target_qty=target,
-            order_qty=delta,
-            reduce_only=reduce_only if delta != 0.0 else False,
-        )
+            self.ctx.now, symbol, sig.reason, targets, {name: follows[name] for name in targets},
+            combined, equity, self._mode(), weight,
+            self.volatility(symbol) if self._feeds else None, lev, price, unit, desired,
+            current, tuple(caps), spec.step_size if spec is not None else None, rounded_off,
+            target, delta, reduce_only if delta != 0.0 else False,
+        )  # fmt: skip
         return decision, skip, reserve
 
     def _apply_caps(
@@ -456,7 +426,10 @@ class Trader(Bot):
     # -- the account as the trader estimates it ---------------------------------------------
     def _mode(self) -> str:
         chosen = self.allocation if self.allocation is not None else self.sizing
-        return str(type(chosen).__struct_config__.tag)
+        if chosen is not self._mode_of:  # cached: asked for by every decision
+            self._mode_of = chosen
+            self._mode_tag = str(type(chosen).__struct_config__.tag)
+        return self._mode_tag
 
     def _volatilities(self) -> dict[str, float]:
         return {s: f.indicator.value for s, f in self._feeds.items()}
@@ -487,26 +460,19 @@ class Trader(Bot):
         if spec is not None:
             price = spec.round_price(price) if price is not None else None
             trigger = spec.round_price(trigger) if trigger is not None else None
-        cid = self.ctx.next_id()
+        ctx = self.ctx
+        cid = ctx.next_id()
+        # Positional: msgspec builds a Struct several times faster than from keywords. Fields:
+        # trader, venue, symbol, ts, client_order_id, side, order_type, qty, price,
+        # trigger_price, reduce_only, time_in_force, leverage, parent_id, oco_group, tag, sizing.
         order = SubmitOrder(
-            trader=self.bot_id,
-            venue=self.venue,
-            symbol=symbol,
-            ts=self.ctx.now,
-            client_order_id=cid,
-            side=side,
-            order_type=order_type,
-            qty=qty,
-            price=price,
-            trigger_price=trigger,
-            reduce_only=reduce_only,
-            leverage=self.leverage,
-            parent_id=parent,
-            oco_group=oco,
-            tag=tag[:64],
-            sizing=sizing[:128],
-        )
-        self.open_orders.setdefault(symbol, {})[cid] = order
+            ctx.bot_id, self.venue, symbol, ctx.now, cid, side, order_type, qty, price, trigger,
+            reduce_only, "GTC", self.leverage, parent, oco, tag[:64], sizing[:128],
+        )  # fmt: skip
+        orders = self.open_orders.get(symbol)
+        if orders is None:
+            orders = self.open_orders[symbol] = {}
+        orders[cid] = order
         self.account.working[cid] = WorkingOrder(
             symbol, side, qty, not reduce_only, 0.0 if reduce_only else reserve
         )
@@ -517,20 +483,26 @@ class Trader(Bot):
         orders = self.open_orders.get(symbol)
         if not orders:
             return
+        ctx, working = self.ctx, self.account.working
         for cid in list(orders):
-            self.account.working.pop(cid, None)
-            self.ctx.emit(
-                CancelOrder(
-                    trader=self.bot_id,
-                    venue=self.venue,
-                    symbol=symbol,
-                    ts=self.ctx.now,
-                    client_order_id=cid,
-                )
-            )
+            working.pop(cid, None)
+            # trader, venue, symbol, ts, client_order_id (positional: see `_submit`)
+            ctx.emit(CancelOrder(ctx.bot_id, self.venue, symbol, ctx.now, cid))
         orders.clear()
 
     # -- execution reports ------------------------------------------------------------------
+    def _bind_account_reports(self) -> None:
+        """Hand fills, positions and balances straight to the account (one call fewer for each
+        of every fill's reports), unless a subclass overrides the handler."""
+        cls, acct = type(self), self.account
+        for event_type, own, direct in (
+            (Fill, Trader.on_fill, acct.on_fill),
+            (PositionUpdate, Trader.on_position_update, acct.on_position_update),
+            (BalanceUpdate, Trader.on_balance_update, acct.on_balance_update),
+        ):
+            if getattr(cls, handler_name(event_type)) is own:
+                self._handlers[event_type] = direct  # type: ignore[assignment]
+
     def on_fill(self, fill: Fill) -> None:
         self.account.on_fill(fill)
 
@@ -613,11 +585,3 @@ class Trader(Bot):
                 client_order_id=cid,
             )
             self._record(msgspec.structs.replace(decision, prefix="flatten ordered by control: "))
-
-
-def _is_price(p: float | None) -> bool:
-    return p is not None and math.isfinite(p) and p > 0.0
-
-
-def _round_down(qty: float, spec: InstrumentSpec | None) -> float:
-    return spec.round_qty_down(qty) if spec is not None else qty

@@ -7,9 +7,27 @@ the other symbols, the margin still free, the margin a closing order frees.
 
 from __future__ import annotations
 
-from tradeyard.events import BalanceUpdate, Fill, PositionUpdate, Side
+import math
+from typing import NamedTuple
 
-__all__ = ["TraderAccount", "WorkingOrder"]
+from tradeyard.bots.sizing import increasing_part, margin_needed, max_increase
+from tradeyard.bots.sizing_record import CapApplied
+from tradeyard.events import BalanceUpdate, Fill, InstrumentSpec, PositionUpdate, Side
+
+__all__ = ["MarginFit", "TraderAccount", "WorkingOrder"]
+
+
+class MarginFit(NamedTuple):
+    """What the margin check leaves of an order (see `TraderAccount.fit_order`)."""
+
+    delta: float
+    """The signed order quantity that can be margined (0.0: none)."""
+    reserve: float
+    """The margin + fee the venue will hold for it, net of what its closing part frees."""
+    cap: CapApplied | None
+    """The "margin" cap when the order had to shrink, else None."""
+    need: float
+    """Margin + fee the order asked for before shrinking (USDT)."""
 
 
 class WorkingOrder:
@@ -48,7 +66,8 @@ class TraderAccount:
         self.last_price[fill.symbol] = fill.price
         w = self.working.get(fill.client_order_id)
         if w is not None:
-            left = max(0.0, round(w.remaining - fill.qty, 12))
+            left = w.remaining - fill.qty
+            left = max(0.0, round(left, 12) if left else left)  # a full fill leaves 0.0: no round
             w.reserved = w.reserved * left / w.remaining if w.remaining > 0.0 else 0.0
             w.remaining = left
 
@@ -83,11 +102,13 @@ class TraderAccount:
         """USDT an order may still use: wallet + unrealized PnL − margin of the positions −
         what pending orders reserve − the buffer (the venue's `available`, estimated)."""
         upnl = used = 0.0
+        last, entries, lev = self.last_price, self.entry, self.leverage
         for s, qty in self.positions.items():
             if qty != 0.0:
-                entry = self.entry.get(s) or self.mark(s)
-                upnl += qty * (self.mark(s) - entry)
-                used += abs(qty) * entry / self.leverage
+                mark = last.get(s) or entries.get(s) or 0.0  # self.mark(s), inlined
+                entry = entries.get(s) or mark
+                upnl += qty * (mark - entry)
+                used += abs(qty) * entry / lev
         reserved = sum(w.reserved for w in self.working.values())
         buffer = self.margin_buffer * max(self.wallet, 0.0)
         return self.wallet + upnl - used - reserved - buffer
@@ -98,3 +119,35 @@ class TraderAccount:
             return 0.0
         entry = self.entry.get(symbol) or self.mark(symbol)
         return abs(current) * entry / self.leverage * min(1.0, abs(delta) / abs(current))
+
+    def fit_order(
+        self,
+        symbol: str,
+        current: float,
+        delta: float,
+        price: float,
+        leverage: float,
+        fee_rate: float,
+        spec: InstrumentSpec | None,
+    ) -> MarginFit:
+        """Shrink an order of signed `delta` on a position of `current` to what the account can
+        margin next to every open position and pending order (rounded down to the step)."""
+        inc = increasing_part(current, delta)
+        freed = self.freed(symbol, current, delta)
+        cap = None
+        need = 0.0
+        if inc > 0.0:
+            room = self.margin_room() + freed
+            need = margin_needed(inc, abs(delta), price, leverage, fee_rate)
+            if need > room + 1e-9:
+                closing = abs(delta) - inc
+                allowed = max_increase(room, closing, price, leverage, fee_rate)
+                inc = min(inc, allowed)
+                inc = spec.round_qty_down(inc) if spec is not None else inc
+                new_abs = round(closing + inc, 12)
+                cap = CapApplied(
+                    name="margin", limit=room, qty_before=abs(delta), qty_after=new_abs
+                )
+                delta = math.copysign(new_abs, delta) if new_abs else 0.0
+        reserve = max(0.0, margin_needed(inc, abs(delta), price, leverage, fee_rate) - freed)
+        return MarginFit(delta, reserve, cap, need)

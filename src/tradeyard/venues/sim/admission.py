@@ -68,68 +68,75 @@ def admit(
     """
     acct: Account = tr.account
     sym = cmd.symbol
+    cid = cmd.client_order_id
     if cmd.venue != config.name:
         return f"order for venue '{cmd.venue}' sent to venue '{config.name}'"
-    if cmd.client_order_id in tr.orders or cmd.client_order_id in tr.closed:
-        return f"duplicate client_order_id '{cmd.client_order_id}' for trader '{cmd.trader}'"
+    if cid in tr.orders or cid in tr.closed:
+        return f"duplicate client_order_id '{cid}' for trader '{cmd.trader}'"
     spec = st.spec_at(cmd.ts)
     if spec is None:
         known = ", ".join(config.listed())
         return f"unknown symbol {sym}: not in the venue's instruments (known: {known})"
-    pos = acct.position(
-        sym,
-        config.default_leverage,
-        isolated=config.margin_mode_of(sym) == "isolated",
-        brackets=st.brackets,
-    )
+    pos = acct.positions.get(sym)
+    if pos is None:  # the symbol's first order: create its flat position record
+        pos = acct.position(
+            sym,
+            config.default_leverage,
+            isolated=config.margin_mode_of(sym) == "isolated",
+            brackets=st.brackets,
+        )
     last_close = st.last_close
     leverage = cmd.leverage if cmd.leverage is not None else pos.leverage
     reason = filter_reason(cmd, spec, leverage, last_close)
     if reason is not None:
         return reason
     active = True
-    if cmd.parent_id is not None:
-        parent = tr.orders.get(cmd.parent_id) or tr.closed.get(cmd.parent_id)
+    parent_id = cmd.parent_id
+    if parent_id is not None:
+        parent = tr.orders.get(parent_id) or tr.closed.get(parent_id)
         if parent is None:
-            return f"unknown parent order '{cmd.parent_id}'"
+            return f"unknown parent order '{parent_id}'"
         if parent.symbol != sym:
-            return f"parent order '{cmd.parent_id}' is on {parent.symbol}, not {sym}"
+            return f"parent order '{parent_id}' is on {parent.symbol}, not {sym}"
         if parent.status in OPEN_STATUSES:
             active = False
         elif parent.status != "filled":
-            return f"parent order '{cmd.parent_id}' is {parent.status}"
-    signed = cmd.qty if cmd.side == "buy" else -cmd.qty
-    if cmd.reduce_only and active and pos.qty != 0.0 and (pos.qty > 0.0) == (signed > 0.0):
+            return f"parent order '{parent_id}' is {parent.status}"
+    qty, side, order_type, price = cmd.qty, cmd.side, cmd.order_type, cmd.price
+    reduce_only = cmd.reduce_only
+    pos_qty = pos.qty
+    signed = qty if side == "buy" else -qty
+    if reduce_only and active and pos_qty != 0.0 and (pos_qty > 0.0) == (signed > 0.0):
         return REDUCE_ONLY_REASON
     marketable = (
-        cmd.order_type == "limit"
+        order_type == "limit"
         and last_close is not None
-        and cmd.price is not None
-        and (cmd.price >= last_close if cmd.side == "buy" else cmd.price <= last_close)
+        and price is not None
+        and (price >= last_close if side == "buy" else price <= last_close)
     )
     if marketable and cmd.time_in_force == "GTX":
         return (
-            f"post-only (GTX) limit {cmd.side} at {fmt_num(cmd.price or 0.0)} would take "
+            f"post-only (GTX) limit {side} at {fmt_num(price or 0.0)} would take "
             f"liquidity: last close {fmt_num(last_close or 0.0)}"
         )
     ref = reference_price(cmd, last_close) or 0.0
-    inc = 0.0 if cmd.reduce_only else increasing_qty(pos.qty, signed)
+    inc = 0.0 if reduce_only else increasing_qty(pos_qty, signed)
     if inc > 0.0:
-        notional = abs(round(pos.qty + signed, 12)) * ref
+        notional = abs(round(pos_qty + signed, 12)) * ref
         reason = bracket_reason(pos.brackets, leverage, notional, sym, spec.quote_asset)
         if reason is not None:
             return reason
     margin = inc * ref / leverage
-    fee = fees.fee(sym, cmd.qty * ref, "taker") if margin > 0.0 else 0.0
+    fee = fees.fee(sym, qty * ref, "taker") if margin > 0.0 else 0.0
     # A leverage change re-margins the open position; closing part of it frees margin.
-    position_margin = abs(pos.qty) * pos.entry_price / leverage
-    freed = freed_margin(pos.qty, position_margin, signed) if margin > 0.0 else 0.0
-    available = acct.available - (position_margin - pos.margin) + freed
-    reason = margin_reason(margin, fee, available, acct.asset)
-    if reason is not None:
-        return reason
-    at_open = cmd.order_type == "market" or (
-        cmd.order_type == "limit" and (marketable or cmd.time_in_force == "IOC")
+    position_margin = abs(pos_qty) * pos.entry_price / leverage
+    freed = freed_margin(pos_qty, position_margin, signed) if margin > 0.0 else 0.0
+    if margin > 0.0:  # a reduce-only or closing order needs no margin: skip reading the account
+        available = acct.available - (position_margin - pos.margin) + freed
+        if margin + fee > available + 1e-9:  # margin_reason's test, inlined
+            return margin_reason(margin, fee, available, acct.asset)  # type: ignore[return-value]
+    at_open = order_type == "market" or (
+        order_type == "limit" and (marketable or cmd.time_in_force == "IOC")
     )
     return Admission(pos, leverage, active, at_open, max(0.0, margin + fee - freed))
 
@@ -147,4 +154,6 @@ def fill_margin_reason(order: SimOrder, qty: float, price: float, fees: FeeModel
         return None
     fee = fees.fee(order.symbol, qty * price, "taker")
     available = acct.available + order.reserved + freed_margin(pos.qty, pos.margin, signed)
+    if margin + fee <= available + 1e-9:
+        return None  # `margin_reason`'s test, made here so the message is built only to reject
     return margin_reason(margin, fee, available, acct.asset, f" at the open {fmt_num(price)}")

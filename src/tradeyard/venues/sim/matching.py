@@ -35,6 +35,7 @@ This module only decides; a `MatchSink` (the venue) books fills and publishes re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from tradeyard.events import Bar, OrderStatus
@@ -125,7 +126,7 @@ class BarMatcher:
             if order.status not in OPEN_STATUSES:
                 continue
             if order.order_type != "limit":  # market, or a stop / take-profit triggered before
-                want = self._fillable(order, sink, ts)
+                want = order.remaining if not order.reduce_only else self._fillable(order, sink, ts)
                 qty = min(want, budget)
                 if qty <= 0.0:
                     continue  # canceled (reduce-only), or no volume left: waits for the next open
@@ -138,7 +139,11 @@ class BarMatcher:
             else:
                 limit = order.level
                 if (opn <= limit) if order.is_buy else (opn >= limit):
-                    want = self._fillable(order, sink, ts)
+                    want = (
+                        order.remaining
+                        if not order.reduce_only
+                        else self._fillable(order, sink, ts)
+                    )
                     qty = min(want, budget)
                     if qty <= 0.0:
                         if want > 0.0 and order.time_in_force == "IOC":
@@ -194,7 +199,7 @@ class BarMatcher:
                 return
             cands.pop(0)
             ts = bar.open_time if gapped else bar.close_time
-            want = self._fillable(order, sink, ts)
+            want = order.remaining if not order.reduce_only else self._fillable(order, sink, ts)
             qty = min(want, budget)
             if qty <= 0.0:
                 if want > 0.0 and order.order_type != "limit":
@@ -240,7 +245,9 @@ class BarMatcher:
     def _fillable(order: SimOrder, sink: MatchSink, ts: int) -> float:
         """The qty that may fill now: all, or for reduce-only what closes (0: canceled).
 
-        Before any volume cap: the caller takes the smaller of this and the bar's budget.
+        Before any volume cap: the caller takes the smaller of this and the bar's budget. The
+        callers read `order.remaining` themselves for orders that are not reduce-only (the
+        common case, one call fewer per fill).
         """
         qty = order.remaining
         if not order.reduce_only:
@@ -262,7 +269,7 @@ class BarMatcher:
         ts: int,
         sink: MatchSink,
         want: float,
-    ) -> list[SimOrder]:
+    ) -> Sequence[SimOrder]:
         """Fill, then apply the consequences: OCO cancels, reduce-only rest, child activation.
 
         `want` is what `_fillable` allowed: when it is all that fills but less than the order's
@@ -276,7 +283,7 @@ class BarMatcher:
                 sink.close(sib, "canceled", f"oco: {order.client_order_id} filled", ts)
         if clipped:
             sink.close(order, "canceled", REDUCE_ONLY_REASON, ts)
-            return []
+            return ()
         kids = book.pop_children(order.client_order_id)
         for kid in kids:
             kid.active = True

@@ -7,6 +7,8 @@ insertion order, which makes matching deterministic: earlier orders are consider
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from tradeyard.events import OrderStatus, OrderType, Side, SubmitOrder
@@ -48,6 +50,8 @@ class SimOrder:
     """
 
     __slots__ = (
+        "_rem",
+        "_rem_at",
         "account",
         "active",
         "at_open",
@@ -96,6 +100,9 @@ class SimOrder:
         self.venue_order_id = venue_order_id
         self.status = "new"
         self.filled_qty = 0.0
+        self._rem_at = math.nan
+        """The `filled_qty` that `_rem` (the cached `remaining`) was computed for."""
+        self._rem = 0.0
         self.avg_price: float | None = None
         self.reserved = 0.0
         self.active = cmd.parent_id is None
@@ -112,7 +119,13 @@ class SimOrder:
 
     @property
     def remaining(self) -> float:
-        return round(self.qty - self.filled_qty, 12)
+        """qty − filled_qty, rounded. Cached per `filled_qty`: matching and booking one fill
+        ask for it several times, and each round() costs as much as the rest of the check."""
+        filled = self.filled_qty
+        if filled != self._rem_at:
+            self._rem_at = filled
+            self._rem = round(self.qty - filled, 12)
+        return self._rem
 
     def release(self, qty: float) -> float:
         """Take the share of `reserved` a fill of `qty` uses up off the order; return it.
@@ -173,14 +186,16 @@ class OrderBook:
                 if not kids:
                     del self._children[order.parent_id]
 
-    def pop_children(self, parent_id: str) -> list[SimOrder]:
-        """The orders waiting for `parent_id`, unlinked (to be activated or canceled)."""
-        return self._children.pop(parent_id, [])
+    def pop_children(self, parent_id: str) -> Sequence[SimOrder]:
+        """The orders waiting for `parent_id`, unlinked (to be activated or canceled).
 
-    def oco_siblings(self, order: SimOrder) -> list[SimOrder]:
+        Most orders have none: the empty answer is a shared tuple, not a new list."""
+        return self._children.pop(parent_id, ())
+
+    def oco_siblings(self, order: SimOrder) -> Sequence[SimOrder]:
         """The other open orders of `order`'s OCO group."""
         if order.oco_group is None:
-            return []
+            return ()
         return [o for o in self._oco.get(order.oco_group, ()) if o is not order]
 
     def get(self, client_order_id: str) -> SimOrder | None:

@@ -36,10 +36,6 @@ def mark_price(pos: Position) -> float:
     return pos.entry_price + pos.unrealized_pnl / pos.qty if pos.qty else pos.entry_price
 
 
-def _maintenance_margin(pos: Position) -> float:
-    return pos.brackets.maintenance_margin(abs(pos.qty) * mark_price(pos))
-
-
 def refresh_liquidation_prices(acct: Account) -> list[Position]:
     """Recompute the liquidation price of every open position of `acct`; return those positions.
 
@@ -56,7 +52,11 @@ def refresh_liquidation_prices(acct: Account) -> list[Position]:
             isolated_margin += pos.margin
             mms.append(0.0)
         else:
-            mm = _maintenance_margin(pos)
+            # maintenance margin at the last mark (`mark_price`, inlined: runs after every fill)
+            qty = pos.qty
+            mm = pos.brackets.maintenance_margin(
+                abs(qty) * (pos.entry_price + pos.unrealized_pnl / qty)
+            )
             mms.append(mm)
             cross_upnl += pos.unrealized_pnl
             cross_mm += mm

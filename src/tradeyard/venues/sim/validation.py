@@ -49,37 +49,41 @@ def _bad_price(p: float | None) -> bool:
 def filter_reason(
     cmd: SubmitOrder, spec: InstrumentSpec, leverage: float, last_close: float | None
 ) -> str | None:
-    """Field presence, step / tick / minimum filters and the leverage cap, in that order."""
+    """Field presence, step / tick / minimum filters and the leverage cap, in that order.
+
+    Every order passes here: the checks are grouped by order type (a limit order has no
+    trigger to check and the other types no price) but each reason keeps its turn.
+    """
     sym = cmd.symbol
-    if cmd.order_type == "limit" and cmd.price is None:
-        return "limit order needs a price"
-    if cmd.order_type in ("stop", "take_profit") and cmd.trigger_price is None:
-        return f"{cmd.order_type} order needs a trigger_price"
-    if cmd.order_type == "limit" and _bad_price(cmd.price):
-        return f"price {cmd.price!r} must be a positive finite number"
-    if cmd.order_type in ("stop", "take_profit") and _bad_price(cmd.trigger_price):
-        return f"trigger_price {cmd.trigger_price!r} must be a positive finite number"
-    if not (cmd.qty > 0.0 and math.isfinite(cmd.qty)):
-        return f"qty {cmd.qty!r} must be a positive finite number"
-    if not spec.is_on_step(cmd.qty):
+    order_type = cmd.order_type
+    qty = cmd.qty
+    if order_type == "limit":
+        price = cmd.price
+        if price is None:
+            return "limit order needs a price"
+        if _bad_price(price):
+            return f"price {price!r} must be a positive finite number"
+        level = price
+    elif order_type == "stop" or order_type == "take_profit":
+        level = cmd.trigger_price
+        if level is None:
+            return f"{order_type} order needs a trigger_price"
+        if _bad_price(level):
+            return f"trigger_price {level!r} must be a positive finite number"
+    else:
+        level = None  # a market order has no price to check (nor has an unknown type)
+    if not (qty > 0.0 and math.isfinite(qty)):
+        return f"qty {qty!r} must be a positive finite number"
+    if not spec.is_on_step(qty):
         return (
-            f"qty {fmt_num(cmd.qty)} is not a multiple of step size "
-            f"{fmt_num(spec.step_size)} for {sym}"
+            f"qty {fmt_num(qty)} is not a multiple of step size {fmt_num(spec.step_size)} for {sym}"
         )
-    if cmd.qty < spec.min_qty:
-        return f"qty {fmt_num(cmd.qty)} below min qty {fmt_num(spec.min_qty)} for {sym}"
-    if cmd.order_type == "limit" and cmd.price is not None and not spec.is_on_tick(cmd.price):
+    if qty < spec.min_qty:
+        return f"qty {fmt_num(qty)} below min qty {fmt_num(spec.min_qty)} for {sym}"
+    if level is not None and not spec.is_on_tick(level):
+        field = "price" if order_type == "limit" else "trigger_price"
         return (
-            f"price {fmt_num(cmd.price)} is not a multiple of tick size "
-            f"{fmt_num(spec.tick_size)} for {sym}"
-        )
-    if (
-        cmd.order_type in ("stop", "take_profit")
-        and cmd.trigger_price is not None
-        and not spec.is_on_tick(cmd.trigger_price)
-    ):
-        return (
-            f"trigger_price {fmt_num(cmd.trigger_price)} is not a multiple of tick size "
+            f"{field} {fmt_num(level)} is not a multiple of tick size "
             f"{fmt_num(spec.tick_size)} for {sym}"
         )
     if not (leverage > 0.0 and math.isfinite(leverage)):
@@ -88,11 +92,11 @@ def filter_reason(
         return (
             f"leverage {fmt_num(leverage)} above the maximum {fmt_num(spec.max_leverage)} for {sym}"
         )
-    ref = reference_price(cmd, last_close)
+    ref = reference_price(cmd, last_close) if level is None else level
     if ref is None:
         return f"no price for {sym} yet: a market order needs a bar of {sym} first"
     if not cmd.reduce_only:
-        notional = cmd.qty * ref
+        notional = qty * ref
         if notional < spec.min_notional:
             return (
                 f"notional {notional:,.2f} {spec.quote_asset} below min notional "
