@@ -62,6 +62,42 @@ def test_backtest_when_run_twice_gives_byte_identical_json(run_cli, tmp_path: Pa
     assert json.loads(a.read_text())["metrics"]["trades"] > 0
 
 
+def test_a_basket_with_leverage_caps_gives_the_same_json_whatever_the_hash_seed(
+    run_cli, tmp_path: Path
+) -> None:
+    """Nothing may depend on set or hash order: two processes with different PYTHONHASHSEED
+    (string hashes, so set iteration order, differ) give byte-identical results."""
+    cfg = tmp_path / "basket.toml"
+    cfg.write_text(
+        """
+[data]
+symbols = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "SUIUSDT"]
+from = "2025-05-10"
+to = "2025-05-14"
+[[strategies]]
+id = "s"
+strategy = "sma_cross"
+params = { fast = 20, slow = 60 }
+[[traders]]
+id = "t"
+follows = { s = 1.0 }
+allocation = { mode = "equal_weight" }
+leverage = 3
+max_total_leverage = 2.2
+max_symbol_leverage = 0.7
+"""
+    )
+    outs = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"seed{seed}.json"
+        proc = run_cli("backtest", "--config", str(cfg), "--json", str(out), "--quiet",
+                       env={"PYTHONHASHSEED": seed})  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]
+    assert json.loads(outs[0])["metrics"]["trades"] > 10
+
+
 def _bad_file(tmp_path: Path, kind: str) -> Path:
     df = pd.read_parquet(bundled_bars_dir() / "BTCUSDT.parquet").head(200)
     if kind == "missing":

@@ -90,7 +90,8 @@ class TraderAccount:
                 signed = w.remaining if w.side == "buy" else -w.remaining
                 pending[w.symbol] = pending.get(w.symbol, 0.0) + signed
         total = 0.0
-        for s in {*self.positions, *pending}:
+        # dict order, not a set's: the sum must not depend on the process's hash seed
+        for s in dict.fromkeys([*self.positions, *pending]):
             if s == excluding:
                 continue
             pos = self.positions.get(s, 0.0)
