@@ -31,9 +31,10 @@ from tradeyard.bots.strategy_bot import _SymbolRunner
 from tradeyard.events import Bar
 from tradeyard.marketdata import INTERVAL_MS
 
-__all__ = ["ChunkLoop"]
+__all__ = ["ChunkLoop", "Completed", "Dispatch"]
 
 Completed = list[tuple[AggregatorBot, list[Bar]]]
+"""The coarser bars a row completes, per aggregator (published where its handler sits)."""
 Dispatch = tuple[str, tuple[Any, ...], tuple[Any, ...]]
 
 

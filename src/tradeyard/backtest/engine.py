@@ -19,14 +19,14 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from tradeyard.backtest.chunk_loop import ChunkLoop
+from tradeyard.backtest.chunk_loop import ChunkLoop, Completed, Dispatch
 from tradeyard.backtest.equity import EquityBook
 from tradeyard.backtest.merge import BarSource, MergedChunk, merged_chunks
 from tradeyard.backtest.recorder import Recorder
 from tradeyard.bots import Bot, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bus import InProcessBus
-from tradeyard.events import Bar, topics
+from tradeyard.events import topics
 from tradeyard.marketdata import BarSeries
 
 __all__ = ["BacktestEngine", "TraderRun"]
@@ -164,8 +164,6 @@ class BacktestEngine:
                 )
 
 
-Completed = list[tuple[AggregatorBot, list[Bar]]]
-Dispatch = tuple[str, tuple[Any, ...], tuple[Any, ...]]
 
 
 def _aggregate(
