@@ -3,8 +3,8 @@
 For each symbol the trader combines the targets of the strategies it follows (weighted sum,
 clipped to [-1, 1]) and sends one order for the difference between the position that asks for
 and what it holds. A signal with `take_profit` / `stop_loss` gets a bracket: reduce-only
-take-profit and stop orders that the venue activates once the entry fills, one cancelling the
-other. Order ids are `<trader id>-<sequence>`, so a replay reproduces them.
+take-profit and stop orders that start once the entry fills, one cancelling the other (kept by
+the venue or by the trader: see `trader_brackets`). Order ids are `<trader id>-<sequence>`, so a replay reproduces them.
 
 How big a full position (combined target ±1) is:
 
@@ -48,6 +48,7 @@ from tradeyard.bots.context import BotContext
 from tradeyard.bots.sizing import EquityFraction, Sizing
 from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
 from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
+from tradeyard.bots.trader_brackets import Brackets
 from tradeyard.errors import ConfigError
 from tradeyard.events import (
     BalanceUpdate,
@@ -90,6 +91,7 @@ class Trader(Bot):
         margin_buffer: float = 0.01,
         taker_fee: float = 0.0005,
         bar_interval: str = "1m",
+        venue_brackets: bool = True,
     ) -> None:
         """
         Args:
@@ -104,6 +106,9 @@ class Trader(Bot):
                 at the next open: the buffer absorbs both so the venue does not reject.
             taker_fee: the venue's taker fee rate; only used to estimate the margin an order needs.
             bar_interval: interval of the bar topics σ is measured on (volatility_scaled only).
+            venue_brackets: the venue holds bracket exits until their entry fills and cancels
+                them with it (the simulated venue); False for exchanges, where the trader does
+                (`trader_brackets`).
         """
         super().__init__(ctx)
         where = f"trader {ctx.bot_id}"
@@ -154,6 +159,7 @@ class Trader(Bot):
         self.account = TraderAccount(leverage, margin_buffer)
         """Latest price seen per symbol (signal, fill or bar): marks for caps and margin."""
         self._bind_account_reports()
+        self.brackets = Brackets(venue_brackets, self._submit, self._cancel_one, ctx.next_id)
         self._decision_of: dict[str, int] = {}
         self._mode_of: Sizing | Allocation | None = None
         self._mode_tag = ""
@@ -237,7 +243,7 @@ class Trader(Bot):
                 sizing=summary(decision),
                 reserve=reserve,
             )
-        brackets = self._brackets(sig, decision.target_qty, cid or None)
+        brackets = self.brackets.attach(sig, decision.target_qty, cid or None)
         self._record(
             msgspec.structs.replace(
                 decision,
@@ -385,44 +391,6 @@ class Trader(Bot):
                 size = limit
         return math.copysign(size, desired)
 
-    def _brackets(self, sig: Signal, target: float, parent: str | None) -> tuple[str, ...]:
-        """Reduce-only exits attached to the entry, one cancelling the other.
-
-        The take-profit rests as a LIMIT order (a maker fill, as traders place it on the
-        exchange); the stop is a stop-market order (a taker fill: it must get out).
-        """
-        if target == 0.0 or (sig.take_profit is None and sig.stop_loss is None):
-            return ()
-        exit_side: Side = "sell" if target > 0 else "buy"
-        group = parent or self.ctx.next_id()
-        ids: list[str] = []
-        common = {"reduce_only": True, "parent": parent, "oco": group}
-        if sig.take_profit is not None:
-            ids.append(
-                self._submit(
-                    sig.symbol,
-                    exit_side,
-                    "limit",
-                    abs(target),
-                    price=sig.take_profit,
-                    tag="take profit",
-                    **common,
-                )
-            )
-        if sig.stop_loss is not None:
-            ids.append(
-                self._submit(
-                    sig.symbol,
-                    exit_side,
-                    "stop",
-                    abs(target),
-                    trigger=sig.stop_loss,
-                    tag="stop loss",
-                    **common,
-                )
-            )
-        return tuple(ids)
-
     # -- the account as the trader estimates it ---------------------------------------------
     def _mode(self) -> str:
         chosen = self.allocation if self.allocation is not None else self.sizing
@@ -455,13 +423,15 @@ class Trader(Bot):
         tag: str = "",
         reserve: float = 0.0,
         sizing: str = "",
+        cid: str | None = None,
     ) -> str:
         spec = self.instruments.get(symbol)
         if spec is not None:
             price = spec.round_price(price) if price is not None else None
             trigger = spec.round_price(trigger) if trigger is not None else None
         ctx = self.ctx
-        cid = ctx.next_id()
+        if cid is None:
+            cid = ctx.next_id()
         # Positional: msgspec builds a Struct several times faster than from keywords. Fields:
         # trader, venue, symbol, ts, client_order_id, side, order_type, qty, price,
         # trigger_price, reduce_only, time_in_force, leverage, parent_id, oco_group, tag, sizing.
@@ -484,11 +454,20 @@ class Trader(Bot):
         if not orders:
             return
         ctx, working = self.ctx, self.account.working
-        for cid in list(orders):
+        for cid in orders:
             working.pop(cid, None)
+        for cid in self.brackets.to_cancel(orders):
             # trader, venue, symbol, ts, client_order_id (positional: see `_submit`)
             ctx.emit(CancelOrder(ctx.bot_id, self.venue, symbol, ctx.now, cid))
         orders.clear()
+
+    def _cancel_one(self, symbol: str, cid: str) -> None:
+        orders = self.open_orders.get(symbol)
+        if orders is not None:
+            orders.pop(cid, None)
+        self.account.working.pop(cid, None)
+        ctx = self.ctx
+        ctx.emit(CancelOrder(ctx.bot_id, self.venue, symbol, ctx.now, cid))
 
     # -- execution reports ------------------------------------------------------------------
     def _bind_account_reports(self) -> None:
@@ -516,6 +495,7 @@ class Trader(Bot):
         if orders is not None:
             orders.pop(update.client_order_id, None)
         working = self.account.working.pop(update.client_order_id, None)
+        self.brackets.on_final(update)
         if update.status == "rejected":
             self.rejections.append(update)
             i = self._decision_of.get(update.client_order_id)

@@ -239,6 +239,7 @@ class Node:
                 max_symbol_leverage=t.max_symbol_leverage,
                 max_total_leverage=t.max_total_leverage, margin_buffer=t.margin_buffer,
                 taker_fee=taker, bar_interval=data.interval,
+                venue_brackets=t.venue in self.paper,  # exchanges know no parent orders
             )  # fmt: skip
             trader.paused = True  # until the warm-up bars are through
             if self.store is not None and t.venue in self.live:

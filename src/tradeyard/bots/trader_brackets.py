@@ -1,0 +1,210 @@
+"""A trader's bracket exits (take-profit + stop-loss) and who looks after them.
+
+A signal with `take_profit` / `stop_loss` asks for two reduce-only exits attached to its entry,
+one cancelling the other. Who keeps that promise depends on the venue:
+
+- **venue-managed** (the simulated venue, in backtests and paper trading): the children go out
+  with the entry (`parent_id`, `oco_group`); the venue holds them until the entry fills, cancels
+  them with it, and cancels one when the other fills. Cancelling the entry is then enough: the
+  trader does not also cancel its children (the venue would refuse, they are gone already).
+- **trader-managed** (exchanges: their order APIs know no parent orders): the trader keeps the
+  children until the entry's final report and sends them then, for the quantity that filled;
+  cancelling the entry forgets them; when one exit fills, the trader cancels the other.
+
+Either way the children's client order ids are taken when the entry is decided, so the decision
+record names them and a replay reproduces them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, Protocol
+
+from tradeyard.events import OrderUpdate, Side, Signal, SubmitOrder
+
+__all__ = ["Brackets", "PendingExits"]
+
+
+class _Submit(Protocol):
+    def __call__(
+        self,
+        symbol: str,
+        side: Side,
+        order_type: Literal["market", "limit", "stop", "take_profit"],
+        qty: float,
+        *,
+        price: float | None = ...,
+        trigger: float | None = ...,
+        reduce_only: bool = ...,
+        parent: str | None = ...,
+        oco: str | None = ...,
+        tag: str = ...,
+        cid: str | None = ...,
+    ) -> str: ...
+
+
+class PendingExits:
+    """The exits of an entry not yet filled (trader-managed): sent when it fills."""
+
+    __slots__ = ("group", "ids", "side", "stop_loss", "symbol", "take_profit")
+
+    def __init__(
+        self,
+        symbol: str,
+        side: Side,
+        take_profit: float | None,
+        stop_loss: float | None,
+        group: str,
+        ids: tuple[str, ...],
+    ) -> None:
+        self.symbol = symbol
+        self.side = side
+        self.take_profit = take_profit
+        self.stop_loss = stop_loss
+        self.group = group
+        self.ids = ids
+
+
+class Brackets:
+    """The bracket bookkeeping of one trader (see the module doc for the two modes)."""
+
+    __slots__ = (
+        "_cancel",
+        "_next_id",
+        "_submit",
+        "cancelled_with",
+        "group_of",
+        "groups",
+        "pending",
+        "venue_managed",
+    )
+
+    def __init__(
+        self,
+        venue_managed: bool,
+        submit: _Submit,
+        cancel: Callable[[str, str], None],
+        next_id: Callable[[], str],
+    ) -> None:
+        self.venue_managed = venue_managed
+        self._submit = submit
+        self._cancel = cancel
+        self._next_id = next_id
+        self.pending: dict[str, PendingExits] = {}
+        """Trader-managed: entry id → the exits to send when it fills."""
+        self.groups: dict[str, dict[str, str]] = {}
+        """Trader-managed: OCO group → {exit id: symbol} of the exits sent and not yet final."""
+        self.group_of: dict[str, str] = {}
+        """Trader-managed: exit id → its OCO group."""
+        self.cancelled_with: dict[str, tuple[str, list[str]]] = {}
+        """Venue-managed: entry id being cancelled → (symbol, children left to the venue)."""
+
+    # -- a new entry -------------------------------------------------------------------------
+    def attach(self, sig: Signal, target: float, parent: str | None) -> tuple[str, ...]:
+        """The exits for a position of `target` entered by order `parent` (None: the position
+        is already there); returns their client order ids."""
+        if target == 0.0 or (sig.take_profit is None and sig.stop_loss is None):
+            return ()
+        side: Side = "sell" if target > 0 else "buy"
+        if parent is not None and not self.venue_managed:
+            ids = tuple(self._next_id() for p in (sig.take_profit, sig.stop_loss) if p is not None)
+            self.pending[parent] = PendingExits(
+                sig.symbol, side, sig.take_profit, sig.stop_loss, parent, ids
+            )
+            return ids
+        group = parent or self._next_id()
+        return self._send(
+            sig.symbol, side, abs(target), sig.take_profit, sig.stop_loss, group,
+            parent if self.venue_managed else None, None,
+        )  # fmt: skip
+
+    def _send(
+        self,
+        symbol: str,
+        side: Side,
+        qty: float,
+        take_profit: float | None,
+        stop_loss: float | None,
+        group: str,
+        parent: str | None,
+        ids: tuple[str, ...] | None,
+    ) -> tuple[str, ...]:
+        """Submit the take-profit (a resting LIMIT: a maker fill) and the stop (stop-market: a
+        taker fill, it must get out), reduce-only, in one OCO group."""
+        sent: list[str] = []
+        k = 0
+        if take_profit is not None:
+            tp = self._submit(
+                symbol, side, "limit", qty, price=take_profit, reduce_only=True,
+                parent=parent, oco=group, tag="take profit", cid=ids[k] if ids else None,
+            )  # fmt: skip
+            sent.append(tp)
+            k += 1
+        if stop_loss is not None:
+            sl = self._submit(
+                symbol, side, "stop", qty, trigger=stop_loss, reduce_only=True,
+                parent=parent, oco=group, tag="stop loss", cid=ids[k] if ids else None,
+            )  # fmt: skip
+            sent.append(sl)
+        if not self.venue_managed:
+            self.groups[group] = dict.fromkeys(sent, symbol)
+            for cid in sent:
+                self.group_of[cid] = group
+        return tuple(sent)
+
+    # -- cancelling --------------------------------------------------------------------------
+    def to_cancel(self, orders: dict[str, SubmitOrder]) -> list[str]:
+        """Of a symbol's open orders, the ones the trader must cancel itself to cancel them all.
+
+        Venue-managed, a child whose entry is cancelled too goes with it at the venue. Trader-
+        managed, the exits waiting for a cancelled entry are forgotten.
+        """
+        if not self.venue_managed:
+            for cid in orders:
+                self.pending.pop(cid, None)
+            return list(orders)
+        mine: list[str] = []
+        for cid, order in orders.items():
+            parent = order.parent_id
+            if parent is not None and parent in orders:
+                held = self.cancelled_with.get(parent)
+                if held is None:
+                    held = self.cancelled_with[parent] = (order.symbol, [])
+                held[1].append(cid)
+            else:
+                mine.append(cid)
+        return mine
+
+    # -- reports -----------------------------------------------------------------------------
+    def on_final(self, update: OrderUpdate) -> None:
+        """An order's final report (filled, canceled, rejected, expired)."""
+        cid = update.client_order_id
+        if self.venue_managed:
+            held = self.cancelled_with.pop(cid, None)
+            if held is not None and update.status == "filled":
+                # The entry filled before the venue took its cancel: its children are live
+                # exits now, and the trader meant them gone.
+                symbol, kids = held
+                for kid in kids:
+                    self._cancel(symbol, kid)
+            return
+        exits = self.pending.pop(cid, None)
+        if exits is not None:
+            if update.filled_qty > 0.0:
+                self._send(
+                    exits.symbol, exits.side, update.filled_qty, exits.take_profit,
+                    exits.stop_loss, exits.group, None, exits.ids,
+                )  # fmt: skip
+            return
+        gid = self.group_of.pop(cid, None)
+        if gid is None:
+            return
+        members = self.groups[gid]
+        symbol = members.pop(cid)
+        if update.status == "filled":
+            for other in members:
+                self._cancel(symbol, other)
+                del self.group_of[other]
+            members.clear()
+        if not members:
+            del self.groups[gid]
