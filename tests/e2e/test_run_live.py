@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tradeyard.errors import ConfigError
+from tradeyard.events import Signal, topics
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
 from tradeyard.runtime import Node, ShutdownReport, load_run_config
 from tradeyard.testkit import wait_until
@@ -69,6 +70,7 @@ def write_config(
     trade_on: str = "binance",
     positions: str = "keep",
     order_transport: str = "rest",
+    params: str = "fast = 2, slow = 5",
 ) -> Path:
     text = f"""
 [shutdown]
@@ -101,7 +103,7 @@ starting_balance = 10000
 id = "fastx"
 strategy = "sma_cross"
 venue = "binance"
-params = {{ fast = 2, slow = 5 }}
+params = {{ {params} }}
 
 [[traders]]
 id = "t1"
@@ -204,6 +206,51 @@ def test_run_live_signals_become_fills_and_positions_match_the_exchange(
         assert not report.errors
 
     run(scenario())
+
+
+def test_run_live_bracket_exits_follow_the_entry_fill_and_one_cancels_the_other(
+    bars, keys, tmp_path
+) -> None:
+    """Binance knows no parent orders: the trader sends the exits once the entry has filled,
+    and cancels the stop over the wire when the take-profit fills."""
+
+    async def scenario() -> None:
+        quiet = "fast = 300, slow = 600"  # no crosses in this test: only the signal below
+        async with (
+            fake_exchange(bars) as fake,
+            running_node(write_config(tmp_path, fake, params=quiet), fake) as (node, _task),
+        ):
+            trader = node.traders["t1"]
+            acct = fake_account(fake)
+            price = fake.exchange.feed.price(SYMBOL)
+            assert price is not None
+            # Take-profit 0.05 % above, stop 20 % below: the take-profit ends it
+            sig = Signal(
+                "fastx", SYMBOL, ts=trader.ctx.now, target=1.0, reason="bracket test",
+                ref_price=price, take_profit=price * 1.0005, stop_loss=price * 0.8,
+            )  # fmt: skip
+            node.bus.publish(topics.signal("fastx", SYMBOL), sig)
+            await node.live["binance"].drain()
+            entry_id = trader.decisions[-1].client_order_id
+            tp_id, sl_id = trader.decisions[-1].bracket_ids
+            # only the entry (a market order fills at the next open): the exits wait for it
+            assert [o.client_order_id for o in acct.open_orders(SYMBOL)] == [entry_id]
+            assert not acct.open_algo_by_client_id
+            await advance_until(fake, node, lambda: fake_position(fake) > 0.0)
+            await wait_until(lambda: len(trader.open_orders.get(SYMBOL, {})) == 2)
+            await node.live["binance"].drain()
+            # the exits are on the exchange now: a reduce-only LIMIT and a STOP_MARKET algo order
+            assert [o.client_order_id for o in acct.open_orders(SYMBOL)] == [tp_id]
+            assert list(acct.open_algo_by_client_id) == [sl_id]
+            await advance_until(fake, node, lambda: fake_position(fake) == 0.0)
+            await wait_until(lambda: not trader.open_orders.get(SYMBOL))
+            await node.live["binance"].drain()
+            await wait_until(lambda: not acct.open_algo_by_client_id)
+            assert acct.open_orders(SYMBOL) == []
+            assert trader.positions.get(SYMBOL, 0.0) == 0.0
+            assert node.stats.rejections == 0
+
+    run(scenario(), timeout_s=40.0)
 
 
 def test_run_paper_fills_locally_and_nothing_reaches_the_exchange(bars, keys, tmp_path) -> None:
