@@ -132,3 +132,33 @@ async def test_order_when_margin_insufficient_or_reduce_only_flat_is_refused(bar
     assert iso.body["retCode"] == 0
     p = pos.body["result"]["list"][0]
     assert (p["leverage"], p["tradeMode"], p["side"], p["size"]) == ("5", 1, "", "0.000")
+
+
+async def test_account_margin_mode_applies_to_every_symbol_and_is_refused_while_busy(
+    bars, funding
+) -> None:
+    """POST /v5/account/set-margin-mode: a unified account's mode, for all its symbols."""
+    async with start_bybit(bars, funding) as fake, aiohttp.ClientSession() as s:
+        client = BybitTestClient(s, fake.rest_url)
+        iso = await client.signed("POST", "/v5/account/set-margin-mode",
+                                  setMarginMode="ISOLATED_MARGIN")  # fmt: skip
+        await client.signed(
+            "POST", "/v5/order/create", category="linear", symbol="ETHUSDT", side="Buy",
+            orderType="Market", qty="0.10",
+        )  # fmt: skip
+        await fake.advance(1)
+        pos = await client.signed("GET", "/v5/position/list", category="linear", symbol="ETHUSDT")
+        busy = await client.signed("POST", "/v5/account/set-margin-mode",
+                                   setMarginMode="REGULAR_MARGIN")  # fmt: skip
+        portfolio = await client.signed("POST", "/v5/account/set-margin-mode",
+                                        setMarginMode="PORTFOLIO_MARGIN")  # fmt: skip
+        bad = await client.signed("POST", "/v5/account/set-margin-mode", setMarginMode="CROSS")
+    assert iso.body["retCode"] == 0 and iso.body["result"] == {"reasons": []}
+    (p,) = pos.body["result"]["list"]
+    assert (p["symbol"], p["tradeMode"], p["size"]) == ("ETHUSDT", 1, "0.100")  # opened isolated
+    assert (busy.body["retCode"], busy.body["retMsg"]) == (3400045, "Set margin mode failed")
+    assert busy.body["result"]["reasons"] == [
+        {"reasonCode": "3400000", "reasonMsg": "ETHUSDT has a position or open orders"}
+    ]
+    assert portfolio.body["retCode"] == 3400045
+    assert bad.body["retCode"] == 10001

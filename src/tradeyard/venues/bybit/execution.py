@@ -17,9 +17,11 @@ restart an order is found by `orderLinkId` (`find_order`, for reconcile).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
+import ccxt
 import ccxt.pro as ccxt_pro
 
 from tradeyard.errors import VenueError
@@ -33,6 +35,8 @@ from tradeyard.venues.common.execution import CcxtExecution
 from tradeyard.venues.common.symbols import to_ccxt
 
 __all__ = ["BybitExecution", "make_trading_client"]
+
+log = logging.getLogger(__name__)
 
 _TIF = {"GTC": "GTC", "IOC": "IOC", "GTX": "PostOnly"}
 
@@ -49,6 +53,10 @@ def make_trading_client(config: BybitConfig, urls: VenueUrls, credentials: Crede
     )
     apply_to_ccxt(client, urls)
     return client
+
+
+def _reasons(reasons: list[Mapping[str, Any]]) -> str:
+    return "; ".join(f"{r.get('reasonCode', '')} {r.get('reasonMsg', '')}".strip() for r in reasons)
 
 
 def order_params(cmd: SubmitOrder) -> tuple[str, dict[str, Any]]:
@@ -74,15 +82,30 @@ class BybitExecution(CcxtExecution):
     def order_params(self, cmd: SubmitOrder) -> tuple[str, dict[str, Any]]:
         return order_params(cmd)
 
-    async def set_margin_mode(self, symbol: str, mode: str) -> None:
-        """POST /v5/position/switch-isolated (per symbol; ccxt's set_margin_mode would first
-        probe for a unified account and switch the whole account). A unified trading account
-        refuses it: there the margin mode is account-wide, set in Bybit itself."""
-        lev = str(self._leverage.get(symbol, 1))
-        await self._client.private_post_v5_position_switch_isolated(
-            {"category": "linear", "symbol": symbol, "tradeMode": 1 if mode == "isolated" else 0,
-             "buyLeverage": lev, "sellLeverage": lev}
-        )  # fmt: skip
+    async def apply_margin_mode(self, mode: str) -> None:
+        """POST /v5/account/set-margin-mode. Bybit accounts are unified trading accounts now
+        (classic accounts are gone), and there the margin mode is the account's, for every
+        symbol: the per-symbol switch (/v5/position/switch-isolated) is for classic accounts.
+        A refusal (a position or open orders in the other mode) stops the start with Bybit's
+        reasons."""
+        wanted = "ISOLATED_MARGIN" if mode == "isolated" else "REGULAR_MARGIN"
+        try:
+            answer = await self._client.private_post_v5_account_set_margin_mode(
+                {"setMarginMode": wanted}
+            )
+            reasons = (answer.get("result") or {}).get("reasons") or []
+        except ccxt.BaseError as e:
+            err = self.from_ccxt(e, where=self._venue, client_order_id="")
+            raise VenueError(self._margin_mode_refused(mode, str(err))) from e
+        if reasons:
+            raise VenueError(self._margin_mode_refused(mode, _reasons(reasons)))
+        log.info("%s: account margin mode %s", self._venue, wanted)
+
+    def _margin_mode_refused(self, mode: str, why: str) -> str:
+        return (
+            f"{self._venue}: cannot set the account to {mode} margin: {why}; close the "
+            f"positions and orders in the other mode, or set margin_mode to the account's mode"
+        )
 
     def cancel_params(self, client_order_id: str) -> dict[str, Any]:
         return {"orderLinkId": client_order_id}

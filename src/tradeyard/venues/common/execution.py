@@ -168,8 +168,12 @@ class CcxtExecution:
         if self._store is not None:
             await reconcile(self, self._store, self._symbols)
         if self._margin_mode is not None:
-            await asyncio.gather(*(self._apply_margin_mode(s) for s in self._symbols))
+            await self.apply_margin_mode(self._margin_mode)
         self._subscription = self._bus.subscribe(topics.command(self._venue), self._on_command)
+
+    async def apply_margin_mode(self, mode: str) -> None:
+        """Venue hook: put the venue's symbols in `mode` before any order (per symbol here)."""
+        await asyncio.gather(*(self._apply_margin_mode(s) for s in self._symbols))
 
     async def _apply_margin_mode(self, symbol: str) -> None:
         """Put `symbol` in the configured margin mode before any order. Already in it is fine;

@@ -61,10 +61,15 @@ class BybitAccount:
         self.executions: list[BybitExecution] = []
         self.leverage: dict[str, int] = {}
         self.isolated: dict[str, bool] = {}
+        self.isolated_by_default = False
+        """The account's margin mode (POST /v5/account/set-margin-mode) for symbols not set."""
         self.created: dict[str, int] = {}
         self.pending: set[str] = set()
         self.rejections: dict[str, str] = {}
         self._fill: Fill | None = None
+
+    def isolated_of(self, symbol: str) -> bool:
+        return self.isolated.get(symbol, self.isolated_by_default)
 
     def leverage_of(self, symbol: str) -> int:
         return self.leverage.get(symbol, self._default_leverage)

@@ -29,6 +29,7 @@ CODES: dict[int, str] = {
     110008: "The order has been completed or cancelled.",
     110017: "current position is zero, cannot fix reduce-only order qty",
     110026: "Cross/isolated margin mode is not modified",
+    3400045: "Set margin mode failed",
     110043: "Set leverage not modified",
     110072: "OrderLinkedID is duplicate",
     110094: "Order does not meet minimum order value",
@@ -50,16 +51,19 @@ SIM_REASONS: tuple[tuple[str, int], ...] = (
 class BybitError(Exception):
     """A refusal in Bybit's shape; `args_` fill the %s of the code's message."""
 
-    def __init__(self, code: int, *args_: object, msg: str | None = None) -> None:
+    def __init__(
+        self, code: int, *args_: object, msg: str | None = None, result: Any = None
+    ) -> None:
         template = CODES.get(code, "Unknown error.")
         if msg is None:
             msg = template % args_ if args_ and template.count("%s") == len(args_) else template
         self.code = code
         self.msg = msg
+        self.result = result if result is not None else {}
         super().__init__(f"{code}: {msg}")
 
     def body(self) -> dict[str, Any]:
-        return envelope({}, code=self.code, msg=self.msg)
+        return envelope(self.result, code=self.code, msg=self.msg)
 
 
 def envelope(result: Any, *, code: int = 0, msg: str = "OK") -> dict[str, Any]:

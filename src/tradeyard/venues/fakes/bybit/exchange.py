@@ -164,7 +164,7 @@ class BybitExchange(SimExchange[BybitAccount]):
             raise BybitError(10001, msg="params error: tradeMode invalid")
         want = int(mode) == 1
         acct = self.accounts[api_key]
-        if acct.isolated.get(symbol, False) == want:
+        if acct.isolated_of(symbol) == want:
             raise BybitError(110026)
         sim_acct = self.sim.account(acct.trader)
         pos = sim_acct.positions.get(symbol)
@@ -177,6 +177,44 @@ class BybitExchange(SimExchange[BybitAccount]):
         pos.isolated = want
         acct.isolated[symbol] = want
 
+    def set_margin_mode(self, api_key: str, params: Mapping[str, Any]) -> None:
+        """POST /v5/account/set-margin-mode: a unified account's margin mode, for every symbol.
+
+        Refused (3400045, with the reasons) while a symbol in the other mode has a position or
+        open orders. Portfolio margin is not simulated.
+        """
+        mode = params.get("setMarginMode")
+        if mode not in ("ISOLATED_MARGIN", "REGULAR_MARGIN", "PORTFOLIO_MARGIN"):
+            raise BybitError(10001, msg="params error: setMarginMode invalid")
+        if mode == "PORTFOLIO_MARGIN":
+            reason = {"reasonCode": "3400000", "reasonMsg": "portfolio margin is not simulated"}
+            raise BybitError(3400045, result={"reasons": [reason]})
+        want = mode == "ISOLATED_MARGIN"
+        acct = self.accounts[api_key]
+        sim_acct = self.sim.account(acct.trader)
+        busy = []
+        for symbol in self.symbols:
+            pos = sim_acct.positions.get(symbol)
+            if acct.isolated_of(symbol) != want and (
+                acct.open_orders(symbol) or (pos is not None and pos.qty != 0.0)
+            ):
+                busy.append(symbol)
+        if busy:
+            reasons = [
+                {"reasonCode": "3400000", "reasonMsg": f"{s} has a position or open orders"}
+                for s in busy
+            ]
+            raise BybitError(3400045, result={"reasons": reasons})
+        acct.isolated.clear()
+        acct.isolated_by_default = want
+        for symbol in self.symbols:  # flat records, so that the next order opens in this mode
+            pos = sim_acct.positions.get(symbol)
+            if pos is None:
+                pos = sim_acct.position(
+                    symbol, float(acct.leverage_of(symbol)), isolated=want, brackets=DEFAULT_TABLE
+                )
+            pos.isolated = want
+
     # -- views -------------------------------------------------------------------------------
     def position_view(self, trader: str, symbol: str) -> PositionView:
         acct = self._by_trader[trader]
@@ -188,7 +226,7 @@ class BybitExchange(SimExchange[BybitAccount]):
         return PositionView(
             info=self.symbols[symbol], qty=qty, entry=entry, mark=mark,
             unrealized=qty * (mark - entry), leverage=acct.leverage_of(symbol),
-            isolated=pos.isolated if pos is not None else acct.isolated.get(symbol, False),
+            isolated=pos.isolated if pos is not None else acct.isolated_of(symbol),
             initial_margin=pos.margin if pos is not None else 0.0,
             maint_margin=pos.brackets.maintenance_margin(abs(qty) * mark) if qty else 0.0,
             liquidation=(pos.liquidation_price or 0.0) if pos is not None else 0.0,

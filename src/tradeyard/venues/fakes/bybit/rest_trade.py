@@ -53,6 +53,7 @@ class TradeRoutes:
             ("GET", "/v5/position/list", self.positions),
             ("POST", "/v5/position/set-leverage", self.set_leverage),
             ("POST", "/v5/position/switch-isolated", self.switch_isolated),
+            ("POST", "/v5/account/set-margin-mode", self.set_margin_mode),
             ("GET", "/v5/account/wallet-balance", self.wallet),
             ("GET", "/v5/execution/list", self.executions),
         ]
@@ -165,6 +166,10 @@ class TradeRoutes:
         require_linear(params)
         self.exchange.switch_isolated(key, params)
         return {}
+
+    async def set_margin_mode(self, key: str, params: dict[str, Any]) -> Any:
+        self.exchange.set_margin_mode(key, params)
+        return {"reasons": []}
 
     async def wallet(self, key: str, params: dict[str, Any]) -> Any:
         if params.get("accountType") not in ("UNIFIED", "CONTRACT"):
