@@ -131,21 +131,20 @@ class Brackets:
     ) -> tuple[str, ...]:
         """Submit the take-profit (a resting LIMIT: a maker fill) and the stop (stop-market: a
         taker fill, it must get out), reduce-only, in one OCO group."""
+        legs = [
+            leg
+            for leg in (("limit", take_profit, "take profit"), ("stop", stop_loss, "stop loss"))
+            if leg[1] is not None
+        ]
         sent: list[str] = []
-        k = 0
-        if take_profit is not None:
-            tp = self._submit(
-                symbol, side, "limit", qty, price=take_profit, reduce_only=True,
-                parent=parent, oco=group, tag="take profit", cid=ids[k] if ids else None,
-            )  # fmt: skip
-            sent.append(tp)
-            k += 1
-        if stop_loss is not None:
-            sl = self._submit(
-                symbol, side, "stop", qty, trigger=stop_loss, reduce_only=True,
-                parent=parent, oco=group, tag="stop loss", cid=ids[k] if ids else None,
-            )  # fmt: skip
-            sent.append(sl)
+        for k, (order_type, level, tag) in enumerate(legs):
+            levels = {"price": level} if order_type == "limit" else {"trigger": level}
+            sent.append(
+                self._submit(
+                    symbol, side, order_type, qty, reduce_only=True, parent=parent, oco=group,
+                    tag=tag, cid=ids[k] if ids else None, **levels,
+                )  # type: ignore[arg-type]
+            )
         if not self.venue_managed:
             self.groups[group] = dict.fromkeys(sent, symbol)
             for cid in sent:

@@ -172,3 +172,16 @@ def test_venue_managed_when_entry_fills_before_its_cancel_lands_cancels_the_chil
     assert [c.client_order_id for c in of(CancelOrder, emitted)] == [
         entry.client_order_id, tp.client_order_id, sl.client_order_id,
     ]  # fmt: skip
+
+
+def test_trader_managed_when_position_already_held_sends_exits_at_once_and_keeps_oco() -> None:
+    trader, emitted = make_trader(venue_brackets=False)
+    feed(trader, entry_signal(take_profit=None, stop_loss=None))
+    report_fill(trader, of(SubmitOrder, emitted)[0], 0.02, "filled", 2_000)
+    # the same target again, now with exits: no entry to wait for, the position is there
+    feed(trader, entry_signal(ts=3_000))
+    _, tp, sl = of(SubmitOrder, emitted)
+    assert (tp.qty, sl.qty, tp.parent_id, sl.parent_id) == (0.02, 0.02, None, None)
+    assert tp.oco_group == sl.oco_group is not None
+    report_fill(trader, sl, 0.02, "filled", 4_000)
+    assert [c.client_order_id for c in of(CancelOrder, emitted)] == [tp.client_order_id]
