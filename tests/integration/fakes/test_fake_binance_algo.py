@@ -41,6 +41,19 @@ def _ccxt_for(fake: FakeBinance) -> Any:
     return ex
 
 
+
+async def _trigger(fake: Any, ws: Any, algo: Any, n: int = 4) -> list[dict[str, Any]]:
+    """Replay until the market reaches `algo`'s trigger; the next `n` order / algo events."""
+    for _ in range(200):
+        if not algo.is_open:
+            break
+        await fake.advance(1)
+    events: list[dict[str, Any]] = []
+    while len(events) < n:
+        events.append(await next_json(ws, lambda m: m.get("e") in
+                                      ("ALGO_UPDATE", "ORDER_TRADE_UPDATE")))  # fmt: skip
+    return events
+
 def _account(fake: FakeBinance) -> Any:
     return fake.exchange.accounts[DEFAULT_API_KEY]
 
@@ -86,14 +99,7 @@ async def test_ccxt_stop_market_goes_to_the_algo_api_triggers_and_fills(start_fa
             assert algo.status == "NEW" and _account(fake).open_orders(SYMBOL) == []
             listed = await ex.fetch_open_orders(CCXT_SYMBOL, params={"trigger": True})
             fetched = await ex.fetch_order(placed["id"], CCXT_SYMBOL, {"trigger": True})
-            for _ in range(200):  # replay until the market reaches the stop
-                if not algo.is_open:
-                    break
-                await fake.advance(1)
-            events = []
-            while len(events) < 4:
-                events.append(await next_json(ws, lambda m: m.get("e") in
-                                              ("ALGO_UPDATE", "ORDER_TRADE_UPDATE")))  # fmt: skip
+            events = await _trigger(fake, ws, algo)
             after = await ex.fetch_order(placed["id"], CCXT_SYMBOL, {"trigger": True})
             engine = await ex.fetch_order(algo.order.order_id, CCXT_SYMBOL)
             trades = await ex.fetch_my_trades(CCXT_SYMBOL)
@@ -182,3 +188,51 @@ async def test_algo_order_endpoint_refusals(start_fake) -> None:
     assert unknown.body["code"] == -2011 and missing.body["code"] == -2013
     assert cancel_all.status == 200 and cancel_all.body["code"] == 200
     assert history.status == 200 and history.body == []
+
+
+async def test_engine_order_with_generated_client_id_and_fills_first(start_fake, bars) -> None:
+    """`algo_engine_client_id="generated"`, `algo_report_order="fills_first"`: the engine order
+    has a Binance-style client id of its own, its NEW and TRADE come before ALGO_UPDATE
+    TRIGGERED, and TRIGGERED and FINISHED both name it (`ai`)."""
+    options = {"algo_engine_client_id": "generated", "algo_report_order": "fills_first"}
+    async with (
+        start_fake(warmup_bars=WARMUP, **options) as fake,
+        aiohttp.ClientSession() as s,
+    ):
+        client = BinanceTestClient(s, fake.rest_url)
+        ws = await _user_socket(s, client, fake)
+        ex = _ccxt_for(fake)
+        try:
+            await ex.load_markets()
+            await ex.create_order(CCXT_SYMBOL, "market", "buy", 0.05)
+            await fake.advance(1)
+            stop = _stop_that_triggers_soon(fake, bars)
+            placed = await ex.create_order(
+                CCXT_SYMBOL, "STOP_MARKET", "sell", 0.05, None,
+                {"triggerPrice": stop, "reduceOnly": True, "clientOrderId": "t1-8"},
+            )  # fmt: skip
+            await next_json(ws, lambda m: m.get("e") == "ALGO_UPDATE")  # NEW
+            algo = _account(fake).algos[int(placed["id"])]
+            events = await _trigger(fake, ws, algo)
+            engine = await ex.fetch_order(algo.order.order_id, CCXT_SYMBOL)
+            after = await ex.fetch_order(placed["id"], CCXT_SYMBOL, {"trigger": True})
+        finally:
+            await ex.close()
+            await ws.close()
+    kinds = [(m["e"], m["o"]["X"] if m["e"] == "ALGO_UPDATE" else m["o"]["x"]) for m in events]
+    assert kinds == [
+        ("ORDER_TRADE_UPDATE", "NEW"),
+        ("ORDER_TRADE_UPDATE", "TRADE"),
+        ("ALGO_UPDATE", "TRIGGERED"),
+        ("ALGO_UPDATE", "FINISHED"),
+    ]
+    new, trade, triggered, finished = (m["o"] for m in events)
+    generated = trade["c"]
+    assert generated != "t1-8" and len(generated) == 22 and generated.isalnum()
+    assert new["c"] == generated and new["i"] == trade["i"]
+    assert triggered["caid"] == finished["caid"] == "t1-8"
+    assert triggered["ai"] == finished["ai"] == str(trade["i"])
+    assert float(finished["aq"]) == pytest.approx(0.05)
+    assert engine["clientOrderId"] == generated and engine["status"] == "closed"
+    assert after["clientOrderId"] == "t1-8"
+    assert after["info"]["actualOrderId"] == str(trade["i"])

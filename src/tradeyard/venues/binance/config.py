@@ -27,6 +27,11 @@ class BinanceConfig(LiveVenueConfig, frozen=True, forbid_unknown_fields=True):
     """See `LiveVenueConfig`; Binance pushes a kline update every 250 ms while trades happen,
     and at least at each close."""
 
+    algo_fill_hold_s: Annotated[float, msgspec.Meta(gt=0.0)] = 5.0
+    """How long a fill (or order update) of an unknown order is held while one of our stops or
+    take-profits on its symbol may have triggered, waiting for the ALGO_UPDATE that names its
+    engine order; then the algo API is asked over REST (`engine_orders.py`)."""
+
     def __post_init__(self) -> None:
         if self.environment == "local" and (self.rest_url is None or self.ws_url is None):
             raise ValueError(

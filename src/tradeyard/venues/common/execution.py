@@ -130,6 +130,11 @@ class CcxtExecution:
     def trade_client_order_id(self, trade: Mapping[str, Any]) -> str:
         return str(trade.get("clientOrderId") or "")
 
+    def stream_order(self, order: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """An order from the private stream as it is to be attributed (by its `clientOrderId`):
+        a venue may learn from it, re-key it to the order that owns it, or hold it (None)."""
+        return order
+
     def fill_from_trade(
         self, trade: Mapping[str, Any], symbol: str, trader: str, client_order_id: str
     ) -> Fill:
@@ -353,7 +358,10 @@ class CcxtExecution:
                 await self._stream_lost("order", e, backoff)
                 continue
             backoff.reset()
-            for order in orders:
+            for raw in orders:
+                order = self.stream_order(raw)
+                if order is None:
+                    continue
                 coid = str(order.get("clientOrderId") or "")
                 trader = self._trader(coid)
                 if trader is not None:

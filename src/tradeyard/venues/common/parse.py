@@ -9,7 +9,8 @@ Binance's conditional orders live in its Algo Order API (`binance-usdm.md` §5.5
 algo order (REST `algoId`, stream ALGO_UPDATE `aid`) by its algo status and maps TRIGGERED and
 FINISHED to "closed", which would read as filled before any fill. `order_update_from_order` reads
 those by their own status instead: NEW / TRIGGERING / TRIGGERED are still `new` (the triggered
-engine order reports its fills itself, under the same client order id), FINISHED is `filled`
+engine order reports its fills itself; `binance/engine_orders.py` maps them to the algo's client
+order id), FINISHED is `filled`
 only with the actual quantity (`aq`) done, CANCELED / EXPIRED / REJECTED as they say. The order
 type is taken from the original type (`ot`, `origType`, the algo's `orderType`), as ccxt maps
 STOP_MARKET to "market".

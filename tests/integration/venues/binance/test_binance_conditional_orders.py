@@ -9,56 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from binance_harness import SYMBOL, TRADER, VENUE, adapter, order
 
-from tradeyard.bus import InProcessBus
-from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
+from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate
 from tradeyard.marketdata import BarSeries, bundled_bars_dir, load_bars
-from tradeyard.store import OrderStore, open_store
+from tradeyard.store import open_store
 from tradeyard.testkit import run, wait_until
-from tradeyard.testkit.venues import local_fake, local_venue
+from tradeyard.testkit.venues import local_fake
 from tradeyard.venues.fakes.binance import DEFAULT_API_KEY, FakeBinance
 
 WARMUP = 600
-TRADER = "trend-1"
-VENUE = "binanceusdm"
-SYMBOL = "ETHUSDT"
 
 
 @pytest.fixture(scope="module")
 def bars() -> dict[str, BarSeries]:
     return load_bars(bundled_bars_dir(), [SYMBOL, "BTCUSDT"])
-
-
-@asynccontextmanager
-async def adapter(
-    fake: FakeBinance, store: OrderStore | None = None, **config: Any
-) -> AsyncIterator[tuple[InProcessBus, Any, list[Event]]]:
-    """The Binance adapter on `fake`, execution started (reconciled with `store` when given),
-    and the events published on `exec.<TRADER>`."""
-    bus = InProcessBus()
-    seen: list[Event] = []
-    bus.subscribe(topics.execution(TRADER), lambda _t, e: seen.append(e))
-    venue = local_venue(VENUE, bus, fake, symbols=[SYMBOL], **config)
-    venue.attach_store(store)
-    try:
-        await venue.execution.start()
-        await wait_until(lambda: any(c.kind == "user" for c in fake.hub.clients))
-        yield bus, venue, seen
-    finally:
-        await venue.close()
-
-
-def _order(seq: int, order_type: str = "market", side: str = "buy", **kw: Any) -> SubmitOrder:
-    return SubmitOrder(
-        TRADER, VENUE, SYMBOL, 0, f"{TRADER}-{seq}", side, order_type,  # type: ignore[arg-type]
-        kw.pop("qty", 0.05), **kw,
-    )  # fmt: skip
 
 
 def _updates(seen: list[Event], coid: str) -> list[OrderUpdate]:
@@ -90,7 +59,7 @@ def _stop_that_triggers_soon(fake: FakeBinance, bars: dict[str, BarSeries]) -> f
 
 async def _go_long(fake: FakeBinance, venue: Any, seen: list[Event], seq: int) -> None:
     """A filled 0.05 market buy: the position the reduce-only stops protect."""
-    assert (await venue.execution.submit(_order(seq))).status == "new"
+    assert (await venue.execution.submit(order(seq))).status == "new"
     await fake.advance(1)
     await wait_until(lambda: any(u.status == "filled" for u in _updates(seen, f"{TRADER}-{seq}")))
 
@@ -115,10 +84,10 @@ def test_stop_market_when_price_moves_through_it_publishes_fill_then_filled(
     async def scenario() -> None:
         store = open_store("", tmp_path)
         async with local_fake(VENUE, bars, WARMUP) as fake:
-            async with adapter(fake, store) as (_bus, venue, seen):
+            async with adapter(fake, store) as (venue, seen):
                 await _go_long(fake, venue, seen, 1)
                 trigger = _stop_that_triggers_soon(fake, bars)
-                stop = _order(2, "stop", "sell", trigger_price=trigger, reduce_only=True)
+                stop = order(2, "stop", "sell", trigger_price=trigger, reduce_only=True)
                 first = await venue.execution.submit(stop)
                 assert (first.status, first.order_type, first.trigger_price) == (
                     "new", "stop", pytest.approx(trigger),
@@ -156,9 +125,9 @@ def test_take_profit_when_cancelled_publishes_canceled_and_leaves_nothing_open(
 
     async def scenario() -> None:
         async with local_fake(VENUE, bars, WARMUP) as fake:
-            async with adapter(fake) as (_bus, venue, seen):
+            async with adapter(fake) as (venue, seen):
                 trigger = round(_last_price(fake) * 0.8, 2)  # a buy take-profit far below
-                tp = _order(1, "take_profit", "buy", trigger_price=trigger)
+                tp = order(1, "take_profit", "buy", trigger_price=trigger)
                 assert (await venue.execution.submit(tp)).status == "new"
                 assert await venue.open_orders([SYMBOL]) == [(SYMBOL, tp_id)]
                 await venue.execution.cancel(CancelOrder(TRADER, VENUE, SYMBOL, 0, tp_id))
@@ -185,12 +154,12 @@ def test_conditional_orders_over_the_websocket_api_go_to_algo_order_methods(
     async def scenario() -> None:
         async with (
             local_fake(VENUE, bars, WARMUP) as fake,
-            adapter(fake, order_transport="websocket") as (_bus, venue, seen),
+            adapter(fake, order_transport="websocket") as (venue, seen),
         ):
             await _go_long(fake, venue, seen, 1)
             trigger = _stop_that_triggers_soon(fake, bars)
-            tp = _order(2, "take_profit", "buy", trigger_price=round(trigger * 0.7, 2))
-            stop = _order(3, "stop", "sell", trigger_price=trigger, reduce_only=True)
+            tp = order(2, "take_profit", "buy", trigger_price=round(trigger * 0.7, 2))
+            stop = order(3, "stop", "sell", trigger_price=trigger, reduce_only=True)
             for cmd in (tp, stop):
                 assert (await venue.execution.submit(cmd)).status == "new"
             assert {a.client_algo_id for a in _account(fake).open_algos(SYMBOL)} == {tp_id, stop_id}
@@ -212,11 +181,11 @@ def test_account_reads_list_open_algo_orders(bars: dict[str, BarSeries]) -> None
     async def scenario() -> None:
         async with (
             local_fake(VENUE, bars, WARMUP) as fake,
-            adapter(fake) as (_bus, venue, _seen),
+            adapter(fake) as (venue, _seen),
         ):
             price = _last_price(fake)
-            limit = _order(1, "limit", "buy", price=round(price * 0.8, 2))
-            tp = _order(2, "take_profit", "buy", trigger_price=round(price * 0.7, 2))
+            limit = order(1, "limit", "buy", price=round(price * 0.8, 2))
+            tp = order(2, "take_profit", "buy", trigger_price=round(price * 0.7, 2))
             for cmd in (limit, tp):
                 assert (await venue.execution.submit(cmd)).status == "new"
             rows = await venue.execution.fetch_open_orders(SYMBOL)
@@ -239,17 +208,17 @@ def test_reconcile_after_restart_finds_algo_orders_by_client_id(
     async def scenario() -> None:
         store = open_store("", tmp_path)
         async with local_fake(VENUE, bars, WARMUP) as fake:
-            async with adapter(fake, store) as (_bus, venue, seen):
+            async with adapter(fake, store) as (venue, seen):
                 await _go_long(fake, venue, seen, 1)
                 trigger = _stop_that_triggers_soon(fake, bars)
-                stop = _order(2, "stop", "sell", trigger_price=trigger, reduce_only=True)
-                tp = _order(3, "take_profit", "buy", trigger_price=round(trigger * 0.7, 2))
+                stop = order(2, "stop", "sell", trigger_price=trigger, reduce_only=True)
+                tp = order(3, "take_profit", "buy", trigger_price=round(trigger * 0.7, 2))
                 for cmd in (stop, tp):
                     assert (await venue.execution.submit(cmd)).status == "new"
             await _advance_until_closed(fake, stop_id)  # while the process is down
 
             caplog.set_level(logging.INFO)
-            async with adapter(fake, store) as (_bus, venue, seen):
+            async with adapter(fake, store) as (venue, seen):
                 await asyncio.sleep(0.2)  # room for a duplicate from the streams to show up
                 found = await venue.execution.find_order(SYMBOL, tp_id)
                 await venue.execution.cancel(CancelOrder(TRADER, VENUE, SYMBOL, 0, tp_id))
@@ -267,7 +236,7 @@ def test_reconcile_after_restart_finds_algo_orders_by_client_id(
             assert len(store.fills(stop_id)) == 1
             assert _account(fake).open_algos(SYMBOL) == []
 
-            async with adapter(fake, store) as (_bus, _venue, again):
+            async with adapter(fake, store) as (_venue, again):
                 await asyncio.sleep(0.1)
             assert again == []
         store.close()
@@ -283,12 +252,12 @@ def test_reconcile_when_algo_order_placed_outside_the_store_names_it(
     async def scenario() -> None:
         store = open_store("", tmp_path)
         async with local_fake(VENUE, bars, WARMUP) as fake:
-            async with adapter(fake) as (_bus, venue, _seen):
+            async with adapter(fake) as (venue, _seen):
                 trigger = round(_last_price(fake) * 0.8, 2)
-                tp = _order(7, "take_profit", "buy", trigger_price=trigger)
+                tp = order(7, "take_profit", "buy", trigger_price=trigger)
                 assert (await venue.execution.submit(tp)).status == "new"
             caplog.set_level(logging.INFO)
-            async with adapter(fake, store) as (_bus, _venue, seen):
+            async with adapter(fake, store) as (_venue, seen):
                 pass
             assert seen == []
             assert [a.client_algo_id for a in _account(fake).open_algos(SYMBOL)] == [f"{TRADER}-7"]

@@ -13,7 +13,8 @@ REST only. `rejections` keeps the reason for the REST handler to turn into an er
 
 Conditional orders placed through the Algo Order API (`algo.py`) are kept apart (`algos`):
 their sim reports become ALGO_UPDATE events, and, once triggered, the ORDER_TRADE_UPDATEs of
-the engine order they became.
+the engine order they became (its client id and the events' order: `FakeBinanceConfig`'s
+`algo_engine_client_id` and `algo_report_order`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 from tradeyard.events import BalanceUpdate, Event, Fill, OrderUpdate, PositionUpdate
 from tradeyard.venues.fakes.binance.account_payloads import PositionView
-from tradeyard.venues.fakes.binance.algo import AlgoOrder, algo_update
+from tradeyard.venues.fakes.binance.algo import AlgoOrder, algo_update, generated_client_id
 from tradeyard.venues.fakes.binance.instruments import SymbolInfo
 from tradeyard.venues.fakes.binance.orders import BinanceOrder, BinanceTrade
 from tradeyard.venues.fakes.binance.user_payloads import account_update, order_trade_update
@@ -56,6 +57,9 @@ class FakeAccount:
         clock: Callable[[], int],
         next_id: Callable[[], int],
         position_view: Callable[[str, str], PositionView],
+        *,
+        engine_ids_generated: bool = False,
+        fills_first: bool = False,
     ) -> None:
         self.api_key = api_key
         self.trader = trader
@@ -64,6 +68,10 @@ class FakeAccount:
         self._clock = clock
         self._next_id = next_id
         self._position_view = position_view
+        self._engine_ids_generated = engine_ids_generated
+        """A triggered algo order's engine order gets a client id of its own."""
+        self._fills_first = fills_first
+        """The engine order's updates go out before ALGO_UPDATE TRIGGERED."""
         self.orders: dict[int, BinanceOrder] = {}
         self.by_sim_id: dict[str, BinanceOrder] = {}
         self.open_by_client_id: dict[str, BinanceOrder] = {}
@@ -162,13 +170,11 @@ class FakeAccount:
                 self._close_algo(algo, {"CANCELED": "CANCELED"}.get(status, "EXPIRED"))
             return [algo_update(algo, info, self._clock())]
         out: list[dict[str, Any]] = []
+        triggered: dict[str, Any] | None = None
         if not algo.triggered:  # triggered now: the engine order appears, then trades
-            algo.triggered = True
-            algo.trigger_time = u.ts
-            algo.status = "TRIGGERED"
-            order.time = u.ts
-            self.orders[order.order_id] = order
-            out.append(algo_update(algo, info, self._clock()))
+            triggered = self._trigger(algo, order, info, u.ts)
+            if not self._fills_first:
+                out.append(triggered)
             order.status = "NEW"
             out.append(order_trade_update(order, info, event_time=self._clock(), exec_type="NEW"))
         order.status = status
@@ -182,10 +188,26 @@ class FakeAccount:
         for payload in out:
             if payload.get("e") == "ORDER_TRADE_UPDATE":
                 payload["o"]["o"] = "MARKET"  # the engine order; "ot" keeps the algo's type
+        if triggered is not None and self._fills_first:
+            out.append(triggered)
         if not order.is_open:
             self._close_algo(algo, "FINISHED")
             out.append(algo_update(algo, info, self._clock()))
         return out
+
+    def _trigger(
+        self, algo: AlgoOrder, order: BinanceOrder, info: SymbolInfo, ts: int
+    ) -> dict[str, Any]:
+        """The algo order triggers: its engine order joins the plain orders (with a client id
+        of its own when so configured); the ALGO_UPDATE TRIGGERED that names it (`ai`)."""
+        algo.triggered = True
+        algo.trigger_time = ts
+        algo.status = "TRIGGERED"
+        order.time = ts
+        if self._engine_ids_generated:
+            order.client_order_id = generated_client_id()
+        self.orders[order.order_id] = order
+        return algo_update(algo, info, self._clock())
 
     # -- sim reports → user-data events -----------------------------------------------------
     def on_sim_event(self, event: Event) -> list[dict[str, Any]]:

@@ -15,11 +15,18 @@ TRADE of the actual MARKET order (so fills reach `watch_my_trades` under the cli
 caller chose), then ALGO_UPDATE FINISHED; CANCELED / EXPIRED otherwise. Supported: the two
 market types (STOP_MARKET, TAKE_PROFIT_MARKET), the ones the sim triggers; the limit and
 trailing ones answer -1116 here (an assumption of the fake, documented, not Binance's answer).
-That the triggered order carries the algo's client id is the fake's reading of the docs.
+That the triggered order carries the algo's client id is the fake's reading of the docs;
+Binance does not document it. `FakeBinanceConfig.algo_engine_client_id = "generated"` gives the
+engine order an id of its own instead (`generated_client_id`), and `algo_report_order =
+"fills_first"` pushes the engine order's updates before ALGO_UPDATE TRIGGERED: the two cases a
+client must survive if Binance does either. TRIGGERED and FINISHED always carry the engine
+order id as `ai`.
 """
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +44,7 @@ __all__ = [
     "algo_cancel_json",
     "algo_json",
     "algo_update",
+    "generated_client_id",
     "parse_algo_order",
 ]
 
@@ -45,6 +53,13 @@ ALGO_TYPES = ("STOP_MARKET", "TAKE_PROFIT_MARKET")
 CONDITIONAL_TYPES = (*ALGO_TYPES, "STOP", "TAKE_PROFIT", "TRAILING_STOP_MARKET")
 """Types `/fapi/v1/order` sends to the Algo Order API (-4120) when the fake is strict."""
 ALGO_OPEN = frozenset(("NEW", "TRIGGERING"))
+_ID_CHARS = string.ascii_letters + string.digits
+
+
+def generated_client_id() -> str:
+    """A client order id as Binance generates one for an order sent without it (22 letters
+    and digits): never of the `<trader>-<seq>` form, so no client mistakes it for its own."""
+    return "".join(secrets.choice(_ID_CHARS) for _ in range(22))
 
 
 @dataclass(slots=True)

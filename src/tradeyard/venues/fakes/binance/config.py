@@ -8,7 +8,7 @@ against the fake behaves the same against the venue; tests shrink the time-based
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -59,5 +59,15 @@ class FakeBinanceConfig(FakeConfigBase, msgspec.Struct, frozen=True, forbid_unkn
     with -4120, as Binance does since they moved to the Algo Order API (`/fapi/v1/algoOrder`,
     served either way). False: also accept them on /fapi/v1/order, as Binance did before (for
     tests of that legacy path)."""
+    algo_engine_client_id: Literal["algo", "generated"] = "algo"
+    """The client id of the engine order a triggered algo order becomes. "algo": the algo
+    order's `clientAlgoId` (the fake's reading of the docs). "generated": an id of its own,
+    22 characters as Binance generates them, so a client must attribute the engine order's
+    fills by ALGO_UPDATE `ai` (its order id). Which one Binance does is not documented."""
+    algo_report_order: Literal["trigger_first", "fills_first"] = "trigger_first"
+    """Order of the user-stream events when an algo order triggers and fills. "trigger_first":
+    ALGO_UPDATE TRIGGERED (with `ai`), the engine order's ORDER_TRADE_UPDATE NEW and TRADE,
+    ALGO_UPDATE FINISHED. "fills_first": the engine order's updates first, then TRIGGERED and
+    FINISHED (a client sees a fill before the event that names its algo order)."""
     min_notional: dict[str, NonNeg] = {}
     """MIN_NOTIONAL overrides per symbol (others: `instruments.MIN_NOTIONAL` or 5 USDT)."""

@@ -85,6 +85,8 @@ class Exchange(SimExchange[FakeAccount]):
         return FakeAccount(
             spec.api_key, f"acct{n}", self.symbols, self.config.default_leverage,
             lambda: self.replay.now_ms, lambda: next(self._trade_ids), self.position_view,
+            engine_ids_generated=self.config.algo_engine_client_id == "generated",
+            fills_first=self.config.algo_report_order == "fills_first",
         )  # fmt: skip
 
     def _push(self, api_key: str, payload: dict[str, Any]) -> None:
