@@ -243,7 +243,9 @@ class Trader(Bot):
                 sizing=summary(decision),
                 reserve=reserve,
             )
-        brackets = self.brackets.attach(sig, decision.target_qty, cid or None)
+        brackets = self.brackets.attach(
+            sig, decision.target_qty, cid or None, abs(decision.order_qty)
+        )
         self._record(
             msgspec.structs.replace(
                 decision,

@@ -8,7 +8,8 @@ one cancelling the other. Who keeps that promise depends on the venue:
   them with it, and cancels one when the other fills. Cancelling the entry is then enough: the
   trader does not also cancel its children (the venue would refuse, they are gone already).
 - **trader-managed** (exchanges: their order APIs know no parent orders): the trader keeps the
-  children until the entry's final report and sends them then, for the quantity that filled;
+  children until the entry's final report and sends them then, for the position held (the
+  target less what the entry did not fill);
   cancelling the entry forgets them; when one exit fills, the trader cancels the other.
 
 Either way the children's client order ids are taken when the entry is decided, so the decision
@@ -46,7 +47,16 @@ class _Submit(Protocol):
 class PendingExits:
     """The exits of an entry not yet filled (trader-managed): sent when it fills."""
 
-    __slots__ = ("group", "ids", "side", "stop_loss", "symbol", "take_profit")
+    __slots__ = (
+        "entry_qty",
+        "group",
+        "ids",
+        "side",
+        "stop_loss",
+        "symbol",
+        "take_profit",
+        "target",
+    )
 
     def __init__(
         self,
@@ -56,7 +66,12 @@ class PendingExits:
         stop_loss: float | None,
         group: str,
         ids: tuple[str, ...],
+        target: float,
+        entry_qty: float,
     ) -> None:
+        self.target = target
+        """|position| the exits protect once the entry has filled in full."""
+        self.entry_qty = entry_qty
         self.symbol = symbol
         self.side = side
         self.take_profit = take_profit
@@ -100,17 +115,21 @@ class Brackets:
         """Venue-managed: entry id being cancelled → (symbol, children left to the venue)."""
 
     # -- a new entry -------------------------------------------------------------------------
-    def attach(self, sig: Signal, target: float, parent: str | None) -> tuple[str, ...]:
-        """The exits for a position of `target` entered by order `parent` (None: the position
-        is already there); returns their client order ids."""
+    def attach(
+        self, sig: Signal, target: float, parent: str | None, entry_qty: float = 0.0
+    ) -> tuple[str, ...]:
+        """The exits for a position of `target` entered by order `parent` of `entry_qty` (None:
+        the position is already there); returns their client order ids. The exits cover the
+        whole position, as the venue-managed ones do."""
         if target == 0.0 or (sig.take_profit is None and sig.stop_loss is None):
             return ()
         side: Side = "sell" if target > 0 else "buy"
         if parent is not None and not self.venue_managed:
             ids = tuple(self._next_id() for p in (sig.take_profit, sig.stop_loss) if p is not None)
             self.pending[parent] = PendingExits(
-                sig.symbol, side, sig.take_profit, sig.stop_loss, parent, ids
-            )
+                sig.symbol, side, sig.take_profit, sig.stop_loss, parent, ids, abs(target),
+                entry_qty,
+            )  # fmt: skip
             return ids
         group = parent or self._next_id()
         return self._send(
@@ -141,8 +160,16 @@ class Brackets:
             levels = {"price": level} if order_type == "limit" else {"trigger": level}
             sent.append(
                 self._submit(
-                    symbol, side, order_type, qty, reduce_only=True, parent=parent, oco=group,
-                    tag=tag, cid=ids[k] if ids else None, **levels,
+                    symbol,
+                    side,
+                    order_type,
+                    qty,
+                    reduce_only=True,
+                    parent=parent,
+                    oco=group,
+                    tag=tag,
+                    cid=ids[k] if ids else None,
+                    **levels,
                 )  # type: ignore[arg-type]
             )
         if not self.venue_managed:
@@ -190,9 +217,11 @@ class Brackets:
         exits = self.pending.pop(cid, None)
         if exits is not None:
             if update.filled_qty > 0.0:
+                # the position held now: the target less what the entry did not fill
+                qty = round(exits.target - (exits.entry_qty - update.filled_qty), 12)
                 self._send(
-                    exits.symbol, exits.side, update.filled_qty, exits.take_profit,
-                    exits.stop_loss, exits.group, None, exits.ids,
+                    exits.symbol, exits.side, qty, exits.take_profit, exits.stop_loss,
+                    exits.group, None, exits.ids,
                 )  # fmt: skip
             return
         gid = self.group_of.pop(cid, None)

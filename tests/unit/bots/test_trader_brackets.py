@@ -185,3 +185,16 @@ def test_trader_managed_when_position_already_held_sends_exits_at_once_and_keeps
     assert tp.oco_group == sl.oco_group is not None
     report_fill(trader, sl, 0.02, "filled", 4_000)
     assert [c.client_order_id for c in of(CancelOrder, emitted)] == [tp.client_order_id]
+
+
+def test_trader_managed_exits_adding_to_a_position_cover_all_of_it_as_the_venue_does() -> None:
+    trader, emitted = make_trader(venue_brackets=False)
+    half = Signal("s", "BTCUSDT", ts=1_000, target=0.5, reason="half", ref_price=50_000.0)
+    feed(trader, half)
+    report_fill(trader, of(SubmitOrder, emitted)[0], 0.01, "filled", 1_500)  # long 0.01
+    feed(trader, entry_signal(ts=2_000))  # target 1.0: buy 0.01 more, exits for 0.02
+    add = of(SubmitOrder, emitted)[1]
+    assert add.qty == 0.01
+    report_fill(trader, add, 0.01, "filled", 2_500)
+    _, _, tp, sl = of(SubmitOrder, emitted)
+    assert (tp.qty, sl.qty) == (0.02, 0.02)
