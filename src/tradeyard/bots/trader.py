@@ -4,7 +4,8 @@ For each symbol the trader combines the targets of the strategies it follows (we
 clipped to [-1, 1]) and sends one order for the difference between the position that asks for
 and what it holds. A signal with `take_profit` / `stop_loss` gets a bracket: reduce-only
 take-profit and stop orders that start once the entry fills, one cancelling the other (kept by
-the venue or by the trader: see `trader_brackets`). Order ids are `<trader id>-<sequence>`, so a replay reproduces them.
+the venue or by the trader: see `trader_brackets`). Order ids are `<trader id>-<sequence>`, so a
+replay reproduces them.
 
 How big a full position (combined target ±1) is:
 

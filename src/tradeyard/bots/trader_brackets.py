@@ -9,8 +9,8 @@ one cancelling the other. Who keeps that promise depends on the venue:
   trader does not also cancel its children (the venue would refuse, they are gone already).
 - **trader-managed** (exchanges: their order APIs know no parent orders): the trader keeps the
   children until the entry's final report and sends them then, for the position held (the
-  target less what the entry did not fill);
-  cancelling the entry forgets them; when one exit fills, the trader cancels the other.
+  target less what the entry did not fill); cancelling the entry forgets them; when one exit
+  fills, the trader cancels the other.
 
 Either way the children's client order ids are taken when the entry is decided, so the decision
 record names them and a replay reproduces them.
