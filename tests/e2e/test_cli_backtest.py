@@ -157,6 +157,14 @@ def test_backtest_when_data_is_bad_fails_in_one_line_and_writes_nothing(
         ),
         (("--strategy", "sma_cross", "--symbols", "DOGEXUSDT"), "DOGEXUSDT not found"),
         (("--strategy", "sma_cross", "--from", "yesterday"), "from='yesterday' is not a time"),
+        (
+            ("--strategy", "sma_cross", "--fee-rate", "0.05"),
+            "--fee-rate 0.05 is 5 % of every fill's notional: it is a fraction (0.0005 = 0.05 %)",
+        ),
+        (
+            ("--strategy", "sma_cross", "--from", "2025-05-20", "--to", "2025-05-10"),
+            "data.from: the window is empty: from 2025-05-20 is not before to 2025-05-10",
+        ),
     ],
 )
 def test_backtest_when_option_is_bad_fails_in_one_line(

@@ -70,6 +70,12 @@ def config_from_options(
         raise ConfigError("give --strategy NAME (see `tradeyard strategies`) or --config FILE")
     if fee_rate is not None and fee_rate < 0:
         raise ConfigError(f"--fee-rate must be >= 0, was {fee_rate}")
+    if fee_rate is not None and fee_rate > 0.01:
+        raise ConfigError(
+            f"--fee-rate {fee_rate:g} is {fee_rate * 100:g} % of every fill's notional: it is a "
+            f"fraction (0.0005 = 0.05 %), at most 0.01"
+        )
+
     if leverage <= 0 or leverage > 125:
         raise ConfigError(f"--leverage must be in (0, 125], was {leverage}")
     overrides = parse_param_overrides(params)

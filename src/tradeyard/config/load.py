@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 
 from tradeyard.config.schema import BacktestConfig, TraderConfig
-from tradeyard.errors import ConfigError
+from tradeyard.errors import ConfigError, DataError
+from tradeyard.marketdata import parse_time
 from tradeyard.strategies import get as get_strategy
 
 __all__ = ["build_params", "load_config", "parse_config", "parse_param_overrides"]
@@ -64,7 +65,20 @@ def validate(cfg: BacktestConfig) -> BacktestConfig:
                     f"unknown strategy id {name!r} (defined: {', '.join(sorted(seen))})",
                     where=f"traders[{i}].follows",
                 )
+    _check_window(cfg.data.start, cfg.data.end)
     return msgspec.structs.replace(cfg, traders=traders)
+
+
+def _check_window(start: str, end: str) -> None:
+    """`data.start` (`--from`) must come before `data.end` (`--to`) when both are given."""
+    try:
+        t0, t1 = parse_time(start, "from"), parse_time(end, "to")
+    except DataError as e:
+        raise ConfigError(str(e), where="data") from e
+    if t0 is not None and t1 is not None and t0 >= t1:
+        raise ConfigError(
+            f"the window is empty: from {start} is not before to {end}", where="data.from"
+        )
 
 
 def build_params(
@@ -79,14 +93,19 @@ def build_params(
         raise ConfigError(
             f"unknown parameter(s) {', '.join(map(repr, unknown))} for strategy {strategy!r} "
             f"(known: {', '.join(known)})",
-            where=f"{where}.params",
+            where=_params_where(where),
         )
     try:
         return msgspec.convert(params, params_cls, strict=strict)
     except msgspec.ValidationError as e:
-        raise ConfigError(f"{strategy}: {_explain(str(e))}", where=f"{where}.params") from e
+        raise ConfigError(f"{strategy}: {_explain(str(e))}", where=_params_where(where)) from e
     except ConfigError as e:  # cross-field checks in the Params' __post_init__
         raise ConfigError(f"{strategy}: {e}", where=where) from e
+
+
+def _params_where(where: str) -> str:
+    """`strategies[0]` -> `strategies[0].params`; a command-line option (`--param`) as it is."""
+    return where if where.startswith("--") else f"{where}.params"
 
 
 def parse_param_overrides(items: list[str]) -> dict[str, str]:

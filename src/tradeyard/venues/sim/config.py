@@ -27,6 +27,9 @@ __all__ = [
 ]
 
 _Rate = Annotated[float, msgspec.Meta(ge=0.0)]
+_FeeRate = Annotated[float, msgspec.Meta(ge=0.0, le=0.01)]
+"""A fee is a fraction of the notional: 0.0005 is 0.05 %; above 1 % it is a percent typed as a
+fraction (or a typo), and would drive accounts below zero on every trade."""
 _Pos = Annotated[float, msgspec.Meta(gt=0.0)]
 _Share = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
 
@@ -112,9 +115,9 @@ class SimVenueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """
 
     name: str = "sim"
-    maker_fee: _Rate = 0.0002
+    maker_fee: _FeeRate = 0.0002
     """Fee rate on the notional of fills that rested in the book (passive limit orders)."""
-    taker_fee: _Rate = 0.0005
+    taker_fee: _FeeRate = 0.0005
     """Fee rate on the notional of fills that took liquidity (market, stop, take-profit,
     marketable limit)."""
     starting_balance: _Pos = 10_000.0

@@ -21,6 +21,7 @@ from tradeyard.venues.sim import (
     [
         (b'{"maker_fee": -0.0001}', r"Expected `float` >= 0.0 - at `\$.maker_fee`"),
         (b'{"taker_fee": -1}', r"at `\$.taker_fee`"),
+        (b'{"taker_fee": 0.05}', r"Expected `float` <= 0.01 - at `\$.taker_fee`"),  # 5 %: a typo
         (b'{"starting_balance": 0}', r"Expected `float` > 0.0 - at `\$.starting_balance`"),
         (b'{"leverage": 3}', r"unknown field `leverage`"),
         (
