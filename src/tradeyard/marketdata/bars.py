@@ -236,6 +236,7 @@ def checked_series(
         raise DataError(
             f"{name}: row {row0 + i} has high < low ({arrays['high'][i]} < {arrays['low'][i]})"
         )
+    _check_ohlc(name, row0, arrays)
     return BarSeries(
         symbol,
         interval,
@@ -246,6 +247,29 @@ def checked_series(
         arrays["close"],
         arrays["volume"],
     )
+
+
+def _check_ohlc(name: str, row0: int, arrays: dict[str, np.ndarray]) -> None:
+    """Prices are positive, volume is not negative, and open and close lie within [low, high]
+    (to 1e-9 of the price: another source's rounding is not an error)."""
+    for c in ("low", "volume"):  # low is the smallest price once the range checks below pass
+        a = arrays[c]
+        bad = np.flatnonzero(a <= 0.0 if c == "low" else a < 0.0)
+        if bad.size:
+            i = int(bad[0])
+            what = "a price must be > 0" if c == "low" else "volume cannot be negative"
+            raise DataError(f"{name}: row {row0 + i} has {c} {a[i]}: {what}")
+    low, high = arrays["low"], arrays["high"]
+    slack = 1e-9 * high
+    for c in ("open", "close"):
+        a = arrays[c]
+        bad = np.flatnonzero((a < low - slack) | (a > high + slack))
+        if bad.size:
+            i = int(bad[0])
+            raise DataError(
+                f"{name}: row {row0 + i} has {c} {a[i]} outside its bar's range "
+                f"[low {low[i]}, high {high[i]}]; check the column order (open, high, low, close)"
+            )
 
 
 def _as_ms(name: str, ot: np.ndarray) -> np.ndarray:

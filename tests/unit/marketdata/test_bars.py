@@ -82,6 +82,31 @@ def test_load_when_price_missing_names_column_and_row(tmp_path: Path) -> None:
         load_bars(_write(tmp_path / "X.parquet", close=[1.0, 1.0, 1.0, float("nan"), 1.0]))
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"low": [0.5, 1.5, -1.0, 3.5, 4.5]}, r"row 2 has low -1.0: a price must be > 0"),
+        ({"volume": [10.0, -1.0, 10.0, 10.0, 10.0]}, r"row 1 has volume -1.0: volume cannot"),
+        (
+            {"close": [1.5, 2.5, 3.5, 9.0, 5.5]},  # bar 3 spans [3.5, 5.0]
+            r"row 3 has close 9.0 outside its bar's range \[low 3.5, high 5.0\]; check the column",
+        ),
+        ({"open": [1.0, 0.1, 3.0, 4.0, 5.0]}, r"row 1 has open 0.1 outside its bar's range"),
+    ],
+)
+def test_load_when_bar_is_impossible_names_row_and_value(
+    tmp_path: Path, changes: dict[str, list[float]], message: str
+) -> None:
+    with pytest.raises(DataError, match=message):
+        load_bars(_write(tmp_path / "X.parquet", **changes))
+
+
+def test_load_when_open_or_close_off_range_by_rounding_only_accepts_it(tmp_path: Path) -> None:
+    # 2.0 + 1e-12: another source's float rounding, not a broken bar
+    bars = load_bars(_write(tmp_path / "X.parquet", close=[2.0 + 1e-12, 2.5, 3.5, 4.5, 5.5]))
+    assert bars["X"].close[0] == 2.0 + 1e-12
+
+
 def test_load_when_symbol_not_in_folder_lists_available(tmp_path: Path) -> None:
     _write(tmp_path / "AAAUSDT.parquet")
     with pytest.raises(DataError, match=r"DOGEUSDT not found .* available: AAAUSDT"):
