@@ -13,7 +13,6 @@ they are a view for the operator and for reconciliation, not trader events.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -22,6 +21,7 @@ import msgspec
 
 from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.symbols import to_ccxt, to_venue
+from tradeyard.venues.common.tasks import cancel_and_wait
 
 __all__ = ["AccountStream", "ExchangePosition"]
 
@@ -88,11 +88,7 @@ class AccountStream:
         ]
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
 
     async def _watch(self, once: Callable[[], Any]) -> None:

@@ -29,7 +29,6 @@ the error mapping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Mapping
@@ -49,6 +48,7 @@ from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.parse import order_update_from_order, trader_from_client_order_id
 from tradeyard.venues.common.reconcile import reconcile, update_from_record
 from tradeyard.venues.common.symbols import to_ccxt, to_venue
+from tradeyard.venues.common.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from tradeyard.store import OrderStore
@@ -208,11 +208,7 @@ class CcxtExecution:
             self._subscription.unsubscribe()
         if self._inflight:
             await asyncio.gather(*self._inflight, return_exceptions=True)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         await self._client.close()
 

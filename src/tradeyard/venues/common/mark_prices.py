@@ -12,7 +12,6 @@ time travel along where the venue puts them in the same message. Trades come fro
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,6 +20,7 @@ from tradeyard.bus import Bus
 from tradeyard.events import MarkPrice, Trade, topics
 from tradeyard.venues.common.backoff import Backoff
 from tradeyard.venues.common.symbols import to_ccxt
+from tradeyard.venues.common.tasks import cancel_and_wait
 
 __all__ = ["MarkPriceFeed", "TradeFeed", "mark_price_from_ticker", "trade_from_ccxt"]
 
@@ -97,11 +97,7 @@ class MarkPriceFeed:
         ]
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
 
     async def _keep_watching(self, symbol: str) -> None:

@@ -33,7 +33,6 @@ the next kline's gap is backfilled.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +48,7 @@ from tradeyard.venues.common.kline import Kline
 from tradeyard.venues.common.mark_prices import MarkPriceFeed, TradeFeed
 from tradeyard.venues.common.parse import bar_from_kline, bar_from_ohlcv, interval_ms
 from tradeyard.venues.common.symbols import to_ccxt as _to_ccxt
+from tradeyard.venues.common.tasks import cancel_and_wait
 
 __all__ = ["BarFeed", "FeedConfig", "KlineSinkMixin"]
 
@@ -226,11 +226,7 @@ class BarFeed:
         return bars
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         await self._client.close()
 
