@@ -178,6 +178,23 @@ def test_backtest_when_option_is_bad_fails_in_one_line(
     assert not out.exists()
 
 
+def test_backtest_when_interval_is_5m_trades_the_5m_bars(run_cli, tmp_path: Path) -> None:
+    # A 1m strategy given 5m data with --interval 5m trades on the 5m bars; the same data under
+    # the default 1m is refused (every bar would be taken for a 1m bar).
+    src = pd.read_parquet(bundled_bars_dir() / "BTCUSDT.parquet")
+    src = src[src.open_time % 300_000 == 0].iloc[:3000]  # every fifth 1m bar: a 5m grid
+    data, out = tmp_path / "BTCUSDT.parquet", tmp_path / "out.json"
+    src.to_parquet(data)
+    args = ("backtest", "--strategy", "sma_cross", "--data", str(data), "--quiet")
+    proc = run_cli(*args, "--interval", "5m", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    trades = json.loads(out.read_text())["trades"]
+    assert len(trades) > 10
+    assert all(t["entry_time"] % 300_000 == 0 for t in trades)  # fills at a 5m bar's open
+    proc = run_cli(*args, "--json", str(tmp_path / "no.json"))
+    assert proc.returncode == 2 and "pass --interval 5m" in proc.stderr, proc.stderr
+
+
 def test_backtest_when_config_file_given_runs_every_trader(run_cli, tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text("""

@@ -30,7 +30,13 @@ DataOpt = Annotated[
 SymbolsOpt = Annotated[
     str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
 ]
-IntervalOpt = Annotated[str, typer.Option(help="Bar interval of the data.")]
+IntervalOpt = Annotated[
+    str,
+    typer.Option(
+        help="Bar interval of the data. A strategy trading a coarser interval (a multiple) gets "
+        "it aggregated; one trading a finer interval trades these bars."
+    ),
+]
 FromOpt = Annotated[
     str | None, typer.Option("--from", help="First open time (UTC date/time or ms).")
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 import msgspec
 from rich.console import Console
 
+from tradeyard import strategies
 from tradeyard.backtest.report import write_report
 from tradeyard.backtest.runner import load_run_data, run_backtest
 from tradeyard.bots import EqualWeight, EquityFraction
@@ -25,6 +26,7 @@ from tradeyard.config import (
 from tradeyard.config.load import validate
 from tradeyard.config.schema import TraderConfig
 from tradeyard.errors import ConfigError
+from tradeyard.events.intervals import INTERVAL_MS
 from tradeyard.marketdata import bundled_bars_dir
 from tradeyard.marketdata.stream import ParquetBarSource
 
@@ -92,7 +94,14 @@ def config_from_options(
     sizing = EquityFraction(fraction=0.95) if n_symbols <= 1 else None
     allocation = EqualWeight() if n_symbols > 1 else None
     cfg = BacktestConfig(
-        strategies=[StrategyConfig(id=strategy, strategy=strategy, params=typed)],
+        strategies=[
+            StrategyConfig(
+                id=strategy,
+                strategy=strategy,
+                interval=_trading_interval(strategy, interval),
+                params=typed,
+            )
+        ],
         traders=[
             TraderConfig(
                 id="trader",
@@ -113,6 +122,16 @@ def config_from_options(
         venue=venue,
     )
     return validate(cfg)
+
+
+def _trading_interval(strategy: str, data_interval: str) -> str:
+    """The strategy's own interval when the data's bars aggregate to it (rsi_macd_cci's 5m from
+    1m data); else the data's: `--interval 5m` runs a 1m strategy on the 5m bars it was given."""
+    own = strategies.get(strategy).interval
+    src, dst = INTERVAL_MS.get(data_interval), INTERVAL_MS[own]
+    if src is None or (dst >= src and dst % src == 0):
+        return ""  # the strategy's own (an unknown --interval is reported by the data loader)
+    return data_interval
 
 
 def run_cli_backtest(

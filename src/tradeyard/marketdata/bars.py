@@ -32,6 +32,8 @@ __all__ = [
 REQUIRED_COLUMNS = ("open_time", "open", "high", "low", "close", "volume")
 # Plausible epoch range for millisecond timestamps: 2001-09-09 .. 2286-11-20.
 _MS_MIN, _MS_MAX = 1_000_000_000_000, 9_999_999_999_999
+_COARSE_MIN_DIFFS = 10
+"""Consecutive-row gaps needed before data is called coarser than its interval."""
 
 
 class BarSeries(msgspec.Struct):
@@ -220,6 +222,7 @@ def checked_series(
             f"{name}: bars are not on a {interval} grid: row {first + i} is {int(diffs[i - 1])} ms "
             "after the previous one; pass the data's real --interval"
         )
+    _check_not_coarser(name, interval, diffs)
     arrays = {}
     for c in ("open", "high", "low", "close", "volume"):
         a = np.asarray(cols[c], dtype=np.float64)
@@ -246,6 +249,24 @@ def checked_series(
         arrays["low"],
         arrays["close"],
         arrays["volume"],
+    )
+
+
+def _check_not_coarser(name: str, interval: str, diffs: np.ndarray) -> None:
+    """Refuse coarser bars read as `interval` (5m data under the default 1m): they are on its
+    grid, but every bar would be taken for one `interval` long, with gaps in between.
+
+    Real data has gaps, so only data where no two rows are one `interval` apart, over enough
+    rows to tell, is refused.
+    """
+    step = interval_ms(interval)
+    if diffs.size < _COARSE_MIN_DIFFS or (diffs == step).any():
+        return
+    spacing = int(np.gcd.reduce(diffs.astype(np.int64)))
+    label = next((k for k, v in INTERVAL_MS.items() if v == spacing), f"{spacing} ms")
+    raise DataError(
+        f"{name}: no two bars are {interval} apart (every gap is a multiple of {label}): the "
+        f"data looks like {label} bars; pass --interval {label} (data.interval in a config)"
     )
 
 

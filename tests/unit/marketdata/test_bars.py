@@ -118,6 +118,21 @@ def test_load_when_interval_wrong_says_to_pass_real_interval(tmp_path: Path) -> 
         load_bars(_write(tmp_path / "X.parquet"), interval="5m")
 
 
+def test_load_when_bars_are_coarser_than_the_interval_names_their_spacing(tmp_path: Path) -> None:
+    # 5m bars are on the 1m grid: read as 1m they would be 1m bars with 4m gaps between them
+    times = [T0 + 300_000 * i for i in range(12)]
+    f = _write(tmp_path / "X.parquet", rows=12, open_time=times)
+    with pytest.raises(DataError, match=r"no two bars are 1m apart .* pass --interval 5m"):
+        load_bars(f)
+    assert load_bars(f, interval="5m")["X"].open_time.tolist() == times
+
+
+def test_load_when_1m_data_has_gaps_accepts_it(tmp_path: Path) -> None:
+    # one pair of neighbours is enough to tell 1m data with gaps from coarser data
+    times = [T0 + 300_000 * i for i in range(11)] + [T0 + 300_000 * 10 + 60_000]
+    assert len(load_bars(_write(tmp_path / "X.parquet", rows=12, open_time=times))["X"]) == 12
+
+
 def test_load_when_range_given_cuts_inclusive_open_times(tmp_path: Path) -> None:
     bars = load_bars(_write(tmp_path / "X.parquet"), start=T0 + 60_000, end=T0 + 180_000)
     assert bars["X"].open_time.tolist() == [T0 + 60_000, T0 + 120_000, T0 + 180_000]
