@@ -222,7 +222,8 @@ def check_aggregatable(data_interval: str, interval: str, where: str) -> None:
     if dst < src or dst % src:
         raise ConfigError(
             f"a strategy reads {interval} bars but the data is {data_interval}: give data at "
-            f"{interval} or finer (bars are aggregated up, never split)",
+            f"{interval} or finer (bars are aggregated up, never split), or set its interval = "
+            f'"{data_interval}" to trade the data\'s bars',
             where=where,
         )
 
