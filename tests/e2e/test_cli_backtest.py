@@ -195,6 +195,16 @@ def test_backtest_when_interval_is_5m_trades_the_5m_bars(run_cli, tmp_path: Path
     assert proc.returncode == 2 and "pass --interval 5m" in proc.stderr, proc.stderr
 
 
+def test_backtest_on_own_data_says_when_no_funding_is_charged(run_cli, tmp_path: Path) -> None:
+    data = tmp_path / "BTCUSDT.parquet"
+    pd.read_parquet(bundled_bars_dir() / "BTCUSDT.parquet").iloc[:2000].to_parquet(data)
+    proc = run_cli("backtest", "--strategy", "sma_cross", "--data", str(data))
+    assert proc.returncode == 0, proc.stderr
+    assert "no funding is charged: give --funding FOLDER" in " ".join(proc.stderr.split())
+    proc = run_cli("backtest", "--strategy", "sma_cross", "--data", str(data), "--quiet")
+    assert proc.returncode == 0 and "note:" not in proc.stderr + proc.stdout
+
+
 def test_backtest_when_config_file_given_runs_every_trader(run_cli, tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text("""

@@ -147,6 +147,9 @@ def run_cli_backtest(
     cfg = config_from_options(**options)  # type: ignore[arg-type]
     bars, funding = load_run_data(cfg, stream=stream)
     total = bars.row_count() if isinstance(bars, ParquetBarSource) else sum(len(b) for b in bars)
+    note = _funding_note(cfg.data, _bar_symbols(bars), funding)
+    if note and not quiet:
+        console.print(f"note: {note}")
     if quiet:
         results = run_backtest(cfg, bars, funding, charts=report is not None)
     else:
@@ -162,6 +165,24 @@ def run_cli_backtest(
             out.print(f"JSON:   {json_out}")
         if report is not None:
             out.print(f"report: {report}")
+
+
+def _funding_note(
+    data: DataConfig, symbols: list[str], funding: dict[str, list[tuple[int, float]]]
+) -> str | None:
+    """What funding the run charges, when it may not be what the user thinks."""
+    if data.funding is True and data.path and not funding:
+        return "no funding is charged: give --funding FOLDER of <SYMBOL>.parquet funding rates"
+    missing = [s for s in symbols if s not in funding]
+    if funding and missing:
+        return f"no funding rates for {', '.join(missing)}: no funding is charged on them"
+    return None
+
+
+def _bar_symbols(bars: object) -> list[str]:
+    if isinstance(bars, ParquetBarSource):
+        return list(bars.symbols)
+    return [b.symbol for b in bars]  # type: ignore[attr-defined]
 
 
 def _count_symbols(data: Path | None, symbols: str | None) -> int:
