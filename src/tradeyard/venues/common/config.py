@@ -60,6 +60,10 @@ class LiveVenueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Also stream each symbol's mark price (with the funding rate) to md.<venue>.<symbol>.mark."""
     margin_mode: Literal["cross", "isolated"] | None = None
     """Set on every symbol at start (None: leave the exchange's setting as it is)."""
+    order_poll_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
+    """Safety net for a private stream that goes quiet without closing: an open order the
+    stream has said nothing about for this long is asked about over REST, and what the stream
+    missed (fills, a cancel) is published. 0 turns it off. Needs the order store."""
     order_transport: Literal["rest", "websocket"] = "rest"
     """How orders and cancels go out: REST, or the exchange's websocket trading API over a
     connection kept open, which saves a request's setup on every order. Not offered for

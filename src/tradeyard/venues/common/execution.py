@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,12 +40,14 @@ import ccxt
 from tradeyard.bus import Bus, Subscription
 from tradeyard.errors import VenueError
 from tradeyard.events import CancelOrder, Event, Fill, OrderUpdate, SubmitOrder, topics
+from tradeyard.store.records import FINISHED
 from tradeyard.venues.common.account_stream import (
     AccountStream,
     BalanceHandler,
     PositionHandler,
 )
 from tradeyard.venues.common.backoff import Backoff
+from tradeyard.venues.common.order_poll import OrderPoll
 from tradeyard.venues.common.parse import order_update_from_order, trader_from_client_order_id
 from tradeyard.venues.common.reconcile import reconcile, update_from_record
 from tradeyard.venues.common.symbols import to_ccxt, to_venue
@@ -94,6 +97,10 @@ class CcxtExecution:
         self._seen_updates: set[tuple[str, str, float]] = set()
         self._updated: set[str] = set()
         self._seen_fills: set[str] = set()
+        self._heard: dict[str, float] = {}
+        """time.monotonic() of the last report about each open order (the order poll's clock)."""
+        self._poll_s = float(getattr(config, "order_poll_s", 0.0))
+        self.order_poll: OrderPoll | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscription: Subscription | None = None
@@ -172,6 +179,11 @@ class CcxtExecution:
         ]
         if self._store is not None:
             await reconcile(self, self._store, self._symbols)
+            if self._poll_s > 0.0:
+                self.order_poll = OrderPoll(self, self._store, self._poll_s)
+                self._tasks.append(
+                    loop.create_task(self.order_poll.run(), name=f"{self._venue}-order-poll")
+                )
         if self._margin_mode is not None:
             await self.apply_margin_mode(self._margin_mode)
         self._subscription = self._bus.subscribe(topics.command(self._venue), self._on_command)
@@ -408,6 +420,10 @@ class CcxtExecution:
     def report_update(self, update: OrderUpdate) -> bool:
         """Record and publish an order's state once; False when it was no news."""
         key = (update.client_order_id, update.status, update.filled_qty)
+        if update.status in FINISHED:
+            self._heard.pop(update.client_order_id, None)
+        else:
+            self._heard[update.client_order_id] = time.monotonic()
         if key in self._seen_updates:
             return False
         self._seen_updates.add(key)
@@ -420,8 +436,13 @@ class CcxtExecution:
         self._bus.publish(topics.execution(update.trader), update)
         return True
 
+    def last_heard(self, client_order_id: str) -> float | None:
+        return self._heard.get(client_order_id)
+
     def report_fill(self, fill: Fill) -> bool:
         """Record and publish a fill once (by trade id); False when it was known."""
+        if fill.client_order_id in self._heard:
+            self._heard[fill.client_order_id] = time.monotonic()
         if fill.fill_id and fill.fill_id in self._seen_fills:
             return False
         self._seen_fills.add(fill.fill_id)

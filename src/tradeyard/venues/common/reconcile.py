@@ -31,7 +31,14 @@ from tradeyard.venues.common.symbols import to_venue
 if TYPE_CHECKING:
     from tradeyard.store import OrderRecord, OrderStore
 
-__all__ = ["NOT_SENT_REASON", "Reconcilable", "ReconcileReport", "reconcile", "update_from_record"]
+__all__ = [
+    "NOT_SENT_REASON",
+    "Reconcilable",
+    "ReconcileReport",
+    "poll_order",
+    "reconcile",
+    "update_from_record",
+]
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +122,8 @@ async def reconcile(
 async def _reconcile_order(
     execution: Reconcilable, record: OrderRecord, report: ReconcileReport
 ) -> None:
-    coid, symbol, trader = record.client_order_id, record.symbol, record.trader
-    order = await execution.find_order(symbol, coid)
+    coid = record.client_order_id
+    order = await execution.find_order(record.symbol, coid)
     if order is None:
         if record.status == "pending":
             log.warning("%s: order %s was written but never reached the exchange: rejected (%s)",
@@ -129,17 +136,43 @@ async def _reconcile_order(
                         execution.venue, coid, record.status)  # fmt: skip
             report.missing.append(coid)
         return
+    status, updated, fills = await _publish_found(execution, record, order, fills_after=0.0)
+    report.fills += fills
+    if updated:
+        log.info("%s: order %s is %s on the exchange (was %s in the store)", execution.venue,
+                 coid, status, record.status)  # fmt: skip
+        report.updated.append(coid)
+
+
+async def poll_order(execution: Reconcilable, record: OrderRecord) -> tuple[str, bool, int] | None:
+    """While running, ask the exchange about one open order the private stream has been quiet
+    about, and publish what the stream missed (deduplicated like every update and fill).
+
+    Returns (status on the exchange, whether its state was news, fills published), or None
+    when the exchange does not know the order. Trades are fetched only when the exchange
+    reports more filled than the store holds, so a quiet resting order costs one request.
+    """
+    order = await execution.find_order(record.symbol, record.client_order_id)
+    if order is None:
+        return None
+    return await _publish_found(execution, record, order, fills_after=record.filled_qty)
+
+
+async def _publish_found(
+    execution: Reconcilable, record: OrderRecord, order: Mapping[str, Any], fills_after: float
+) -> tuple[str, bool, int]:
+    """Publish the fills (when more than `fills_after` is filled) and the state of `record`'s
+    order as the exchange answered it: (status, state was news, fills published)."""
+    coid, symbol, trader = record.client_order_id, record.symbol, record.trader
     update = execution.order_update(order, symbol, trader)
     if update.client_order_id != coid:
         update = msgspec.structs.replace(update, client_order_id=coid)
-    if update.filled_qty > 0.0 and update.venue_order_id:
+    fills = 0
+    if update.filled_qty > fills_after and update.venue_order_id:
         for trade in await execution.fetch_order_trades(symbol, update.venue_order_id):
             if execution.report_fill(execution.fill(trade, symbol, trader, coid)):
-                report.fills += 1
-    if execution.report_update(update):
-        log.info("%s: order %s is %s on the exchange (was %s in the store)", execution.venue,
-                 coid, update.status, record.status)  # fmt: skip
-        report.updated.append(coid)
+                fills += 1
+    return update.status, execution.report_update(update), fills
 
 
 async def _survey_account(
