@@ -180,7 +180,7 @@ class CcxtExecution:
         if self._store is not None:
             await reconcile(self, self._store, self._symbols)
             if self._poll_s > 0.0:
-                self.order_poll = OrderPoll(self, self._store, self._poll_s)
+                self.order_poll = OrderPoll(self, self._store, self._poll_s, (ccxt.BaseError,))
                 self._tasks.append(
                     loop.create_task(self.order_poll.run(), name=f"{self._venue}-order-poll")
                 )

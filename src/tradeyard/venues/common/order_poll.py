@@ -17,8 +17,6 @@ import logging
 import time
 from typing import TYPE_CHECKING, Protocol
 
-import ccxt
-
 from tradeyard.venues.common.reconcile import Reconcilable, poll_order
 
 if TYPE_CHECKING:
@@ -38,8 +36,16 @@ class Pollable(Reconcilable, Protocol):
 class OrderPoll:
     """Runs `poll_once` every `every_s` seconds (`run`, a task of the adapter)."""
 
-    def __init__(self, execution: Pollable, store: OrderStore, every_s: float) -> None:
+    def __init__(
+        self,
+        execution: Pollable,
+        store: OrderStore,
+        every_s: float,
+        venue_errors: tuple[type[BaseException], ...] = (),
+    ) -> None:
         self._execution = execution
+        self._venue_errors = venue_errors
+        """The client's errors for an unreachable or refusing venue: logged without a trace."""
         self._store = store
         self._every = every_s
         self._asked: dict[str, float] = {}
@@ -56,7 +62,7 @@ class OrderPoll:
             await asyncio.sleep(self._every)
             try:
                 await self.poll_once()
-            except ccxt.BaseError as e:  # the venue is unreachable: the next interval tries again
+            except self._venue_errors as e:  # unreachable: the next interval tries again
                 log.warning("%s: order poll failed (%s); trying again in %.0fs",
                             self._execution.venue, e, self._every)  # fmt: skip
             except Exception:
