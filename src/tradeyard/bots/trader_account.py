@@ -3,16 +3,24 @@
 The trader learns all of this only from the venue's execution reports (and the prices its signals
 carry); from it, it estimates what the venue will allow before it sends an order: exposure of
 the other symbols, the margin still free, the margin a closing order frees.
+
+A restarted live trader starts from what it owned before (`restore`, from the order store's
+fills) instead of flat. Live exchanges send the trader no PositionUpdate, so for a restored
+symbol the account keeps the entry price itself from the fills that follow, by the exchanges'
+rule (`tradeyard.events.position_math.entry_after`). Other symbols keep entry prices only from
+PositionUpdates, as before.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from tradeyard.bots.sizing import increasing_part, margin_needed, max_increase
 from tradeyard.bots.sizing_record import CapApplied
 from tradeyard.events import BalanceUpdate, Fill, InstrumentSpec, PositionUpdate, Side
+from tradeyard.events.position_math import entry_after
 
 __all__ = ["MarginFit", "TraderAccount", "WorkingOrder"]
 
@@ -58,12 +66,57 @@ class TraderAccount:
         self.entry: dict[str, float] = {}
         self.last_price: dict[str, float] = {}
         self.working: dict[str, WorkingOrder] = {}
+        self._fill_entries: set[str] = set()
+        """Symbols whose entry price this account follows from fills (restored ones)."""
+
+    # -- a restart ---------------------------------------------------------------------------
+    def restore(self, positions: Mapping[str, float], entry_prices: Mapping[str, float]) -> None:
+        """Start from the positions the trader owned before a restart (signed qty per symbol)
+        and their entry prices (a symbol without one is marked at its last price, as before).
+
+        Only for a fresh account, before the first event: seeding over positions or working
+        orders the account already tracks would count them twice."""
+        held = {s: q for s, q in self.positions.items() if q != 0.0}
+        if held or self.working:
+            what = []
+            if held:
+                what.append("positions " + ", ".join(f"{s} {q:+g}" for s, q in held.items()))
+            if self.working:
+                what.append(f"{len(self.working)} working order(s)")
+            raise RuntimeError(
+                f"cannot restore positions into an account that already has {' and '.join(what)}"
+                ": restore seeds a fresh account at start, before any order or fill"
+            )
+        for symbol, qty in positions.items():
+            if not math.isfinite(qty):
+                raise ValueError(f"cannot restore {symbol}: quantity {qty!r} is not finite")
+            price = entry_prices.get(symbol)
+            if price is not None and not (0.0 < price < math.inf):
+                raise ValueError(
+                    f"cannot restore {symbol}: entry price {price!r} is not a positive number"
+                )
+        for symbol, qty in positions.items():
+            if qty == 0.0:
+                continue
+            self.positions[symbol] = round(qty, 12)
+            price = entry_prices.get(symbol)
+            if price is not None:
+                self.entry[symbol] = price
+                self._fill_entries.add(symbol)
 
     # -- what the venue reports --------------------------------------------------------------
     def on_fill(self, fill: Fill) -> None:
         signed = fill.qty if fill.side == "buy" else -fill.qty
-        self.positions[fill.symbol] = round(self.positions.get(fill.symbol, 0.0) + signed, 12)
-        self.last_price[fill.symbol] = fill.price
+        symbol = fill.symbol
+        before = self.positions.get(symbol, 0.0)
+        self.positions[symbol] = round(before + signed, 12)
+        self.last_price[symbol] = fill.price
+        if self._fill_entries and symbol in self._fill_entries:
+            entry = entry_after(before, self.entry.get(symbol, 0.0), signed, fill.price)
+            if entry:
+                self.entry[symbol] = entry
+            else:
+                self.entry.pop(symbol, None)
         w = self.working.get(fill.client_order_id)
         if w is not None:
             left = w.remaining - fill.qty
@@ -72,6 +125,7 @@ class TraderAccount:
             w.remaining = left
 
     def on_position_update(self, update: PositionUpdate) -> None:
+        self._fill_entries.discard(update.symbol)  # the venue reports it: it knows best
         self.entry[update.symbol] = update.entry_price
 
     def on_balance_update(self, update: BalanceUpdate) -> None:

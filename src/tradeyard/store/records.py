@@ -1,8 +1,12 @@
 """Typed rows of the store, and how bus events become rows.
 
-The store speaks in `OrderRecord` / `FillRecord` (plain frozen dataclasses), so callers never
-see SQL types, and the event → row mapping lives in one place. An intent is a SubmitOrder
-written *before* it is sent: status "pending", nothing filled yet.
+The store speaks in `OrderRecord` / `FillRecord` / `PositionRecord` (plain frozen
+dataclasses), so callers never see SQL types, and the event → row mapping lives in one place. An
+intent is a SubmitOrder written *before* it is sent: status "pending", nothing filled yet.
+
+A position's entry price follows `tradeyard.events.position_math.entry_after`, the rule Binance
+and Bybit (one-way mode) report `entryPrice` by, so a restored trader margins its position as
+the exchange does.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ __all__ = [
     "UNFINISHED",
     "FillRecord",
     "OrderRecord",
+    "PositionRecord",
     "fill_record",
     "intent_record",
     "sequence_of",
@@ -68,6 +73,22 @@ class FillRecord:
     liquidity: str
     ts: int
     realized_pnl: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRecord:
+    """What one trader holds on one symbol of a venue, from its recorded fills."""
+
+    trader: str
+    symbol: str
+    qty: float
+    """Net signed quantity: Σ buys − Σ sells (> 0 long), rounded to 12 decimals, never 0."""
+    entry_price: float | None
+    """Entry price of the open quantity (see `entry_after`); None only if float noise made the
+    ts-ordered walk end flat while the sum did not."""
+    fills: int
+    """How many fills of the trader on the symbol the store holds (all of them, not only the
+    ones since it was last flat)."""
 
 
 def sequence_of(client_order_id: str) -> int | None:

@@ -54,3 +54,32 @@ def test_store_on_postgresql_when_updates_and_fills_repeat_keeps_one_forward_sta
         assert [o.client_order_id for o in again.unfinished("bybit")] == ["pg-trader-2"]
         assert [f.fill_id for f in again.fills("pg-trader-1")] == ["e-1"]
         assert again.last_sequence("pg-trader") == 2
+
+
+def test_store_on_postgresql_when_traders_fill_nets_positions_per_trader_and_symbol(
+    postgres_url: str,
+) -> None:
+    """The positions aggregate (SUM over a CASE, GROUP BY) and the entry walk on PostgreSQL."""
+
+    def fill(trader: str, symbol: str, side: str, qty: float, price: float, ts: int) -> Fill:
+        return Fill(trader, "pgvenue", symbol, ts, f"{trader}-{ts}", side, qty, price, 0.0,
+                    "taker", fill_id=f"p-{ts}")  # type: ignore[arg-type]  # fmt: skip
+
+    with open_store(postgres_url) as store:
+        for f in [
+            fill("a", "BTCUSDT", "buy", 0.004, 60_000.0, 1),
+            fill("a", "BTCUSDT", "buy", 0.006, 60_100.0, 2),
+            fill("b", "BTCUSDT", "buy", 0.1, 59_000.0, 3),
+            fill("b", "BTCUSDT", "buy", 0.2, 59_500.0, 4),
+            fill("b", "BTCUSDT", "sell", 0.5, 62_000.0, 5),  # through zero: short 0.2
+            fill("b", "ETHUSDT", "sell", 1.0, 2_000.0, 6),
+            fill("b", "ETHUSDT", "buy", 1.0, 1_900.0, 7),  # closed: left out
+        ]:
+            assert store.record_fill(f) is True
+        got = store.positions("pgvenue")
+    assert {k: (p.qty, p.fills) for k, p in got.items()} == {
+        ("a", "BTCUSDT"): (0.01, 2),
+        ("b", "BTCUSDT"): (-0.2, 3),
+    }
+    assert got[("a", "BTCUSDT")].entry_price == pytest.approx(60_060.0)
+    assert got[("b", "BTCUSDT")].entry_price == 62_000.0

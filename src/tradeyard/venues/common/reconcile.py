@@ -12,8 +12,9 @@ exchange is asked by client order id:
 - not found but once acknowledged: logged (the exchange no longer answers for it; left as is).
 
 Then the exchange's open orders (with Binance's open algo orders: stops and take-profits) and
-positions on the configured symbols are read: each open order the store does not know and each
-position gets one clear log line (they are not adopted).
+positions on the configured symbols are read: each open order the store does not know gets one
+clear log line (it is not managed); each position is logged, and the node compares them with
+what its traders own by the store (`runtime.node`), warning about any difference.
 """
 
 from __future__ import annotations
@@ -202,5 +203,5 @@ async def _survey_account(
         qty = -contracts if position.get("side") == "short" else contracts
         symbol = to_venue(str(position.get("symbol")))
         report.positions[symbol] = qty
-        log.warning("%s: position on the exchange at start: %s %+g @ %s (not adopted by the "
-                    "traders)", venue, symbol, qty, position.get("entryPrice"))  # fmt: skip
+        log.info("%s: position on the exchange at start: %s %+g @ %s", venue, symbol, qty,
+                 position.get("entryPrice"))  # fmt: skip
