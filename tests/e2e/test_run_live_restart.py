@@ -28,7 +28,8 @@ from tradeyard.venues.fakes.binance import (
 )
 
 SYMBOL = "ETHUSDT"
-NODE_LOG = "tradeyard.runtime.node"
+NODE_LOG = "tradeyard.runtime"
+"""The node's loggers (`runtime.node`, `runtime.restart`)."""
 
 
 def run(coro: Coroutine[Any, Any, None], timeout_s: float = 30.0) -> None:
@@ -91,6 +92,17 @@ def fake_position(fake: FakeBinance) -> float:
 
 
 @asynccontextmanager
+async def exchange(
+    bars: dict[str, BarSeries], tmp_path: Path
+) -> AsyncIterator[tuple[FakeBinance, Path, float]]:
+    """The fake Binance (the account outlives the nodes), a config on it, and ETHUSDT's price."""
+    async with FakeBinance(FakeBinanceConfig(substeps=2, warmup_bars=100), bars) as fake:
+        price = fake.exchange.feed.price(SYMBOL)
+        assert price is not None
+        yield fake, write_config(tmp_path, fake), price
+
+
+@asynccontextmanager
 async def running_node(path: Path, env: dict[str, str], fake: FakeBinance) -> AsyncIterator[Node]:
     """A node on `path`, started and subscribed on `fake`; stopped (positions kept) on exit."""
     cfg, env_ = load_run_config(path, environ=env)
@@ -116,7 +128,7 @@ def node_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == NODE_LOG and r.levelno >= logging.WARNING
+        if r.name.startswith(NODE_LOG) and r.levelno >= logging.WARNING
     ]
 
 
@@ -147,10 +159,7 @@ def test_restarted_node_when_a_fill_came_while_down_adopts_the_position_and_coun
     caplog.set_level(logging.INFO, logger=NODE_LOG)
 
     async def scenario() -> None:
-        async with FakeBinance(FakeBinanceConfig(substeps=2, warmup_bars=100), bars) as fake:
-            path = write_config(tmp_path, fake)
-            price = fake.exchange.feed.price(SYMBOL)
-            assert price is not None
+        async with exchange(bars, tmp_path) as (fake, path, price):
             # 1. the first node goes long, then sends one more buy and stops before it fills
             async with running_node(path, env, fake) as first:
                 trader = first.traders["t1"]
@@ -218,10 +227,7 @@ def test_restarted_node_when_the_exchange_differs_warns_and_keeps_what_the_trade
     caplog.set_level(logging.INFO, logger=NODE_LOG)
 
     async def scenario() -> None:
-        async with FakeBinance(FakeBinanceConfig(substeps=2, warmup_bars=100), bars) as fake:
-            path = write_config(tmp_path, fake)
-            price = fake.exchange.feed.price(SYMBOL)
-            assert price is not None
+        async with exchange(bars, tmp_path) as (fake, path, price):
             async with running_node(path, env, fake) as first:
                 trader = first.traders["t1"]
                 signal(first, 1.0, price)
@@ -248,5 +254,43 @@ def test_restarted_node_when_the_exchange_differs_warns_and_keeps_what_the_trade
                     f"{opened:+g} by the order store (t1 {opened:+g})"
                 )
                 assert fix in warnings[0]
+
+    run(scenario())
+
+
+def test_restarted_node_when_an_order_rests_takes_it_back_and_cancels_it_on_the_next_signal(
+    bars: dict[str, BarSeries],
+    env: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A resting limit entry left on the exchange by a stop is the trader's again after the
+    restart: the next signal cancels it before sizing, instead of leaving two entries."""
+    caplog.set_level(logging.INFO, logger=NODE_LOG)
+
+    async def scenario() -> None:
+        async with exchange(bars, tmp_path) as (fake, path, price):
+            async with running_node(path, env, fake) as first:
+                cid = first.traders["t1"]._submit(
+                    SYMBOL, "buy", "limit", 0.05, price=round(price * 0.8, 2)
+                )
+                await first.live["binance"].drain()
+            account = fake.exchange.accounts[DEFAULT_API_KEY]
+            assert account.find(None, cid).status == "NEW"  # rests while no node runs
+            caplog.clear()
+            async with running_node(path, env, fake) as second:
+                trader = second.traders["t1"]
+                assert list(trader.open_orders[SYMBOL]) == [cid]
+                assert trader.account.working[cid].remaining == pytest.approx(0.05)
+                assert trader.account.working[cid].reserved > 0.0  # its margin counts
+                assert f"trader t1 takes back its open limit buy {SYMBOL} 0.05" in caplog.text
+                signal(second, 1.0, price)
+                await second.live["binance"].drain()
+                await wait_until(lambda: account.find(None, cid).status == "CANCELED")
+                # one entry rests now, the new one, not two
+                assert [c for c in trader.open_orders[SYMBOL]] == [
+                    trader.decisions[-1].client_order_id
+                ]
+                assert cid not in trader.account.working
 
     run(scenario())

@@ -38,7 +38,7 @@ of its symbols to keep σ up to date, O(1) per bar.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal
 
 import msgspec
@@ -46,7 +46,7 @@ import msgspec
 from tradeyard.bots.allocation import Allocation, VolatilityFeed, VolatilityScaled
 from tradeyard.bots.bot import Bot, handler_name
 from tradeyard.bots.context import BotContext
-from tradeyard.bots.sizing import EquityFraction, Sizing
+from tradeyard.bots.sizing import EquityFraction, Sizing, margin_needed
 from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
 from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
 from tradeyard.bots.trader_brackets import Brackets
@@ -471,6 +471,27 @@ class Trader(Bot):
         self.account.working.pop(cid, None)
         ctx = self.ctx
         ctx.emit(CancelOrder(ctx.bot_id, self.venue, symbol, ctx.now, cid))
+
+    def adopt_open_orders(self, orders: Iterable[tuple[SubmitOrder, float]]) -> None:
+        """After a restart: take back this trader's orders still open on the venue, each with
+        what it has filled, so the next signal on their symbol cancels them as it cancels its
+        own (a resting entry left alone would be doubled by the next one) and the margin they
+        hold counts (all of a non-reduce-only order as opening: the cautious estimate). Bracket
+        exits the trader was holding back for an unfilled entry are not known again."""
+        for order, filled in orders:
+            if order.trader != self.bot_id:
+                raise ValueError(f"order {order.client_order_id} is {order.trader}'s, not ours")
+            remaining = round(order.qty - filled, 12)
+            if remaining <= 0.0:
+                continue
+            self.open_orders.setdefault(order.symbol, {})[order.client_order_id] = order
+            ref = order.price or order.trigger_price or self.account.last_price.get(order.symbol)
+            reserve = 0.0  # as `_submit`: a reduce-only order reserves nothing
+            if not order.reduce_only and ref is not None:
+                reserve = margin_needed(remaining, remaining, ref, self.leverage, self.taker_fee)
+            self.account.working[order.client_order_id] = WorkingOrder(
+                order.symbol, order.side, remaining, not order.reduce_only, reserve
+            )
 
     # -- execution reports ------------------------------------------------------------------
     def _bind_account_reports(self) -> None:

@@ -15,14 +15,14 @@ private websocket (`AccountStream`): each wallet change reaches the traders as a
 (re-read over REST when the stream does not say what is available), and the exchange's positions
 show in `status()`.
 
-Positions across a restart: the order store records every fill with its trader, so it knows who
-owns what. Before each live adapter starts, every trader on it is seeded with its net position
-(and entry price) from its recorded fills (`OrderStore.positions`, `TraderAccount.restore`); the
-adapter's reconcile then records and publishes only the fills the store did not have (made while
-the node was down), which the trader adds on top: each fill counts once. After that the sum of
-the traders' positions per symbol is compared with the exchange's: a difference (a manual trade,
-another system on the account, a lost fill) is logged as a WARNING and left alone, because a
-trader trades only what it owns. Paper venues start from a fresh simulated account.
+Across a restart (`runtime.restart`): before each live adapter starts, every trader on it is
+seeded with its net position (and entry price) from its recorded fills in the order store; the
+adapter's reconcile then publishes only the fills the store did not have (made while the node
+was down), which the trader adds on top: each fill counts once. After reconcile each trader
+takes back its orders still open on the exchange (its next signal cancels them), and the sum of
+the traders' positions per symbol is compared with the exchange's: a difference (a manual
+trade, another system on the account, a lost fill) is logged as a WARNING and left alone. Paper
+venues start from a fresh simulated account.
 
 The order store (`[store]`, default a SQLite file next to the config) is opened when there is a
 live venue: each live adapter writes an order's intent before sending it, records every update
@@ -71,6 +71,7 @@ from tradeyard.events import (
 from tradeyard.events.topics import topic_for
 from tradeyard.runtime.config import RunConfig
 from tradeyard.runtime.live_venue import LiveVenue, build_live_venue
+from tradeyard.runtime.restart import adopt_open_orders, compare_positions, restore_positions
 from tradeyard.store import OrderStore, open_store
 from tradeyard.strategies import get as get_strategy
 from tradeyard.venues.common.account_stream import AccountStream, ExchangePosition
@@ -328,65 +329,6 @@ class Node:
                               reason="snapshot"),
             )  # fmt: skip
 
-    # -- positions across a restart ----------------------------------------------------------
-    def _restore_traders(self, venue: str) -> None:
-        """Seed each trader of live `venue` with what it owns by the order store's fills."""
-        traders = self._traders_on(venue)
-        if self.store is None or not traders:
-            return
-        owned = self.store.positions(venue)
-        for trader in traders:
-            mine = [p for (tid, _s), p in owned.items() if tid == trader.bot_id]
-            trader.account.restore(
-                {p.symbol: p.qty for p in mine},
-                {p.symbol: p.entry_price for p in mine if p.entry_price is not None},
-            )
-            for p in mine:
-                entry = f" @ {p.entry_price:g}" if p.entry_price is not None else ""
-                log.info("%s: trader %s adopts %s %+g%s (from its %d recorded fill(s))", venue,
-                         trader.bot_id, p.symbol, p.qty, entry, p.fills)  # fmt: skip
-
-    def _compare_positions(self, venue: str, exchange: Mapping[str, float]) -> None:
-        """Warn, per symbol, where the exchange's position is not the sum of what the traders
-        own (manual trades, another system on the account, a fill the store never got). The
-        traders trade only what they own, so the difference stays as it is until a human acts."""
-        owners: dict[str, dict[str, float]] = {
-            t.bot_id: {s: q for s, q in t.positions.items() if q} for t in self._traders_on(venue)
-        }
-        if self.store is not None:
-            for (tid, symbol), p in self.store.positions(venue).items():
-                if tid not in owners:  # its fills are in the store, but nobody trades them now
-                    owners.setdefault(f"{tid} (not trading on this venue)", {})[symbol] = p.qty
-        configured = set(self.live[venue].entry.symbols)
-        held = {s for pos in owners.values() for s in pos}
-        for symbol in sorted(held - configured):
-            log.warning(
-                "%s %s: the order store says %s own(s) a position on a symbol this venue does "
-                "not list in its symbols, so the exchange was not asked; add the symbol to "
-                "check it", venue, symbol,
-                ", ".join(f"{o} {pos[symbol]:+g}" for o, pos in owners.items() if symbol in pos),
-            )  # fmt: skip
-        for symbol in sorted((held & configured) | set(exchange)):
-            on_exchange = exchange.get(symbol, 0.0)
-            parts = {o: pos[symbol] for o, pos in owners.items() if symbol in pos}
-            owned = round(sum(parts.values()), 12)
-            if abs(on_exchange - owned) <= 1e-9:
-                continue
-            who = ", ".join(f"{o} {q:+g}" for o, q in parts.items()) or "none"
-            if owned == 0.0 or (owned * on_exchange > 0.0 and abs(on_exchange) > abs(owned)):
-                fix = ("The traders trade only what they own: close the difference on the "
-                       "exchange by hand, or leave it knowing no trader manages it")  # fmt: skip
-            else:
-                fix = ("The traders count on quantity the exchange does not hold (closed by "
-                       "hand or liquidated?) and size their next orders on it: trade the "
-                       "difference on the exchange by hand so the two agree")  # fmt: skip
-            log.warning(
-                "%s %s: the exchange holds %+g but the traders own %+g by the order store "
-                "(%s): a difference of %+g traded outside them (by hand, by another system on "
-                "this account, or a fill the store never got). %s", venue, symbol, on_exchange,
-                owned, who, round(on_exchange - owned, 12), fix,
-            )  # fmt: skip
-
     # -- running -----------------------------------------------------------------------------
     async def start(self) -> None:
         if not self._built:
@@ -400,13 +342,17 @@ class Node:
             # Before `lv.start()`: its reconcile records *and* publishes each fill the store did
             # not have yet (one made while the node was down), so that fill lands on top of this
             # seed exactly once; a fill already in the store is in the seed and is not published.
-            self._restore_traders(name)
+            if self.store is not None and self._traders_on(name):
+                restore_positions(self.store, name, self._traders_on(name))
         for name, lv in self.live.items():
             async with _reaching(lv):
                 await lv.start()  # user stream, then warm-up bars through the (paused) bots
                 # After reconcile, so both sides include the fills made while the node was down.
                 on_exchange = await lv.positions()
-            self._compare_positions(name, on_exchange)
+            traders = self._traders_on(name)
+            if self.store is not None and traders:
+                adopt_open_orders(self.store, name, traders)
+            compare_positions(name, on_exchange, traders, self.store, lv.entry.symbols)
             if self._traders_on(name):
                 stream = lv.account_stream(
                     functools.partial(self._on_wallet, name),

@@ -1,0 +1,114 @@
+"""What a restarted node's traders take back from the order store, and the check against the
+exchange (ARCHITECTURE.md, "Orders: never lost, never doubled").
+
+The store records every fill and every order state with its trader, so it knows who owns what:
+- `restore_positions` (before the adapter starts): each trader's net position and entry price
+  from its recorded fills. The adapter's reconcile then records *and* publishes only the fills
+  the store did not have (made while the node was down), which the trader adds on top: each
+  fill counts once.
+- `adopt_open_orders` (after reconcile): the trader's orders still open on the venue, so its
+  next signal cancels them as it cancels its own and their margin counts.
+- `compare_positions` (after reconcile): the exchange's position per symbol against the sum of
+  what the traders own; a difference (a manual trade, another system on the account, a lost
+  fill) is logged with the fix and left alone: a trader trades only what it owns.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Mapping, Sequence
+
+from tradeyard.bots import Trader
+from tradeyard.events import SubmitOrder
+from tradeyard.store import OrderRecord, OrderStore
+
+__all__ = ["adopt_open_orders", "compare_positions", "restore_positions"]
+
+log = logging.getLogger(__name__)
+
+
+def restore_positions(store: OrderStore, venue: str, traders: Sequence[Trader]) -> None:
+    """Seed each trader of live `venue` with what it owns by the store's fills."""
+    owned = store.positions(venue)
+    for trader in traders:
+        mine = [p for (tid, _s), p in owned.items() if tid == trader.bot_id]
+        trader.account.restore(
+            {p.symbol: p.qty for p in mine},
+            {p.symbol: p.entry_price for p in mine if p.entry_price is not None},
+        )
+        for p in mine:
+            entry = f" @ {p.entry_price:g}" if p.entry_price is not None else ""
+            log.info("%s: trader %s adopts %s %+g%s (from its %d recorded fill(s))", venue,
+                     trader.bot_id, p.symbol, p.qty, entry, p.fills)  # fmt: skip
+
+
+def adopt_open_orders(store: OrderStore, venue: str, traders: Sequence[Trader]) -> None:
+    """Give each trader back its orders the store still has open on `venue` (after reconcile:
+    those the exchange still holds). An intent never acknowledged ("pending") is left out."""
+    by_trader: dict[str, list[OrderRecord]] = {}
+    for record in store.unfinished(venue):
+        if record.status != "pending":
+            by_trader.setdefault(record.trader, []).append(record)
+    for trader in traders:
+        records = by_trader.get(trader.bot_id, [])
+        trader.adopt_open_orders((_as_command(r), r.filled_qty) for r in records)
+        for r in records:
+            price = r.price if r.price is not None else r.trigger_price
+            log.info("%s: trader %s takes back its open %s %s %s %g%s (%s)", venue,
+                     trader.bot_id, r.order_type, r.side, r.symbol, r.qty - r.filled_qty,
+                     f" @ {price:g}" if price is not None else "", r.client_order_id)  # fmt: skip
+
+
+def _as_command(r: OrderRecord) -> SubmitOrder:
+    return SubmitOrder(
+        r.trader, r.venue, r.symbol, r.created_ms, r.client_order_id,
+        r.side, r.order_type, r.qty, price=r.price,  # type: ignore[arg-type]
+        trigger_price=r.trigger_price, reduce_only=r.reduce_only,
+    )  # fmt: skip
+
+
+def compare_positions(
+    venue: str,
+    exchange: Mapping[str, float],
+    traders: Sequence[Trader],
+    store: OrderStore | None,
+    configured: Collection[str],
+) -> None:
+    """Warn, per symbol, where the exchange's position is not the sum of what the traders own
+    (manual trades, another system on the account, a fill the store never got). The traders
+    trade only what they own, so the difference stays as it is until a human acts."""
+    owners: dict[str, dict[str, float]] = {
+        t.bot_id: {s: q for s, q in t.positions.items() if q} for t in traders
+    }
+    if store is not None:
+        for (tid, symbol), p in store.positions(venue).items():
+            if tid not in owners:  # its fills are in the store, but nobody trades them now
+                owners.setdefault(f"{tid} (not trading on this venue)", {})[symbol] = p.qty
+    held = {s for pos in owners.values() for s in pos}
+    for symbol in sorted(held - set(configured)):
+        log.warning(
+            "%s %s: the order store says %s own(s) a position on a symbol this venue does "
+            "not list in its symbols, so the exchange was not asked; add the symbol to "
+            "check it", venue, symbol,
+            ", ".join(f"{o} {pos[symbol]:+g}" for o, pos in owners.items() if symbol in pos),
+        )  # fmt: skip
+    for symbol in sorted((held & set(configured)) | set(exchange)):
+        on_exchange = exchange.get(symbol, 0.0)
+        parts = {o: pos[symbol] for o, pos in owners.items() if symbol in pos}
+        owned = round(sum(parts.values()), 12)
+        if abs(on_exchange - owned) <= 1e-9:
+            continue
+        who = ", ".join(f"{o} {q:+g}" for o, q in parts.items()) or "none"
+        if owned == 0.0 or (owned * on_exchange > 0.0 and abs(on_exchange) > abs(owned)):
+            fix = ("The traders trade only what they own: close the difference on the "
+                   "exchange by hand, or leave it knowing no trader manages it")  # fmt: skip
+        else:
+            fix = ("The traders count on quantity the exchange does not hold (closed by "
+                   "hand or liquidated?) and size their next orders on it: trade the "
+                   "difference on the exchange by hand so the two agree")  # fmt: skip
+        log.warning(
+            "%s %s: the exchange holds %+g but the traders own %+g by the order store "
+            "(%s): a difference of %+g traded outside them (by hand, by another system on "
+            "this account, or a fill the store never got). %s", venue, symbol, on_exchange,
+            owned, who, round(on_exchange - owned, 12), fix,
+        )  # fmt: skip

@@ -1,0 +1,73 @@
+"""Trader.adopt_open_orders: after a restart the trader takes back its orders still open on the
+venue; the next signal on their symbol cancels them, and their margin counts meanwhile."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradeyard.bots import BotContext, FixedNotional, Trader
+from tradeyard.events import (
+    BalanceUpdate,
+    CancelOrder,
+    Event,
+    InstrumentSpec,
+    Signal,
+    SubmitOrder,
+    topics,
+)
+
+BTC = InstrumentSpec("BTCUSDT", tick_size=0.1, step_size=0.001, min_notional=5.0)
+
+
+def _trader() -> tuple[Trader, list[Event]]:
+    emitted: list[Event] = []
+    trader = Trader(
+        BotContext("t", emitted.append), "binance", {"s": 1.0}, FixedNotional(1_000.0),
+        instruments={"BTCUSDT": BTC}, taker_fee=0.0005, margin_buffer=0.0, leverage=2.0,
+        venue_brackets=False,
+    )  # fmt: skip
+    wallet = BalanceUpdate("t", "binance", 0, "USDT", 10_000.0, 10_000.0, "snapshot", 0.0)
+    trader.on_event(topics.topic_for(wallet), wallet)
+    return trader, emitted
+
+
+def _order(cid: str, qty: float, price: float | None, reduce_only: bool = False) -> SubmitOrder:
+    order_type = "limit" if price is not None else "stop"
+    return SubmitOrder(
+        "t", "binance", "BTCUSDT", 0, cid, "buy", order_type, qty, price=price,  # type: ignore[arg-type]
+        trigger_price=None if price is not None else 52_000.0, reduce_only=reduce_only,
+    )  # fmt: skip
+
+
+def test_adopted_orders_are_cancelled_by_the_next_signal_before_it_sizes() -> None:
+    trader, emitted = _trader()
+    trader.adopt_open_orders([(_order("t-3", 0.02, 40_000.0), 0.005)])
+    working = trader.account.working["t-3"]
+    # what is left of it (0.015), margined as opening: 0.015 × 40 000 / 2 + fee on it
+    assert working.remaining == pytest.approx(0.015)
+    assert working.reserved == pytest.approx(0.015 * 40_000.0 / 2 + 0.0005 * 0.015 * 40_000.0)
+    sig = Signal("s", "BTCUSDT", ts=1_000, target=1.0, reason="in", ref_price=50_000.0)
+    trader.on_event(topics.topic_for(sig), sig)
+    cancels = [e for e in emitted if isinstance(e, CancelOrder)]
+    assert [c.client_order_id for c in cancels] == ["t-3"]
+    submits = [e for e in emitted if isinstance(e, SubmitOrder)]
+    assert [(s.side, s.qty) for s in submits] == [("buy", 0.02)]
+    assert list(trader.open_orders["BTCUSDT"]) == [submits[0].client_order_id]
+
+
+def test_adopting_skips_filled_orders_reserves_nothing_for_reduce_only_and_refuses_foreign() -> (
+    None
+):
+    trader, _ = _trader()
+    trader.adopt_open_orders(
+        [
+            (_order("t-1", 0.02, 40_000.0), 0.02),  # all filled: nothing left to take back
+            (_order("t-2", 0.01, None, reduce_only=True), 0.0),
+        ]
+    )
+    assert list(trader.account.working) == ["t-2"]
+    assert trader.account.working["t-2"].reserved == 0.0
+    assert not trader.account.working["t-2"].entry
+    foreign = SubmitOrder("u", "binance", "BTCUSDT", 0, "u-1", "buy", "market", 0.01)
+    with pytest.raises(ValueError, match="u-1 is u's, not ours"):
+        trader.adopt_open_orders([(foreign, 0.0)])
