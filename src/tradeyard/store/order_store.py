@@ -27,6 +27,7 @@ from tradeyard.events import Fill, OrderUpdate, SubmitOrder
 from tradeyard.events.position_math import entry_after
 from tradeyard.store.engine import default_url, make_engine, normalize_url
 from tradeyard.store.records import (
+    FINISHED,
     UNFINISHED,
     FillRecord,
     OrderRecord,
@@ -40,6 +41,9 @@ from tradeyard.store.schema import fills, metadata, orders
 from tradeyard.store.upsert import insert_if_new, upsert_order
 
 __all__ = ["OrderStore", "open_store"]
+
+_QTY_SLACK = 1e-9
+"""Float noise allowed between an order's filled quantity and the sum of its fills."""
 
 
 def open_store(
@@ -179,6 +183,32 @@ class OrderStore:
             query = query.where(fills.c.client_order_id == client_order_id)
         with self._engine.connect() as conn:
             return [FillRecord(**dict(r._mapping)) for r in conn.execute(query)]
+
+    def short_of_fills(self, venue: str, limit: int = 100) -> list[OrderRecord]:
+        """Finished orders of `venue` whose recorded fills add up to less than their filled
+        quantity, newest first (at most `limit`): the process stopped after an order's final
+        state was written and before all its fills were (the two come on different streams).
+        Reconcile fetches their trades; unfinished orders are reconciled anyway."""
+        got = (
+            select(fills.c.client_order_id, func.sum(fills.c.qty).label("qty"))
+            .where(fills.c.venue == venue)
+            .group_by(fills.c.client_order_id)
+            .subquery()
+        )
+        query = (
+            select(orders)
+            .select_from(orders.outerjoin(got, got.c.client_order_id == orders.c.client_order_id))
+            .where(
+                orders.c.venue == venue,
+                orders.c.status.in_(FINISHED),
+                orders.c.venue_order_id != "",
+                orders.c.filled_qty > func.coalesce(got.c.qty, 0.0) + _QTY_SLACK,
+            )
+            .order_by(orders.c.updated_ms.desc(), orders.c.client_order_id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_order(r._mapping) for r in conn.execute(query)]
 
     def last_sequence(self, trader: str) -> int:
         """The highest order sequence `trader` used (0 if none): a restarted trader goes on

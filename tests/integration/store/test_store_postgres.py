@@ -83,3 +83,23 @@ def test_store_on_postgresql_when_traders_fill_nets_positions_per_trader_and_sym
     }
     assert got[("a", "BTCUSDT")].entry_price == pytest.approx(60_060.0)
     assert got[("b", "BTCUSDT")].entry_price == 62_000.0
+
+
+def test_store_on_postgresql_when_fills_are_missing_lists_the_finished_order(
+    postgres_url: str,
+) -> None:
+    """The short-of-fills query (an outer join on a grouped subquery) on PostgreSQL."""
+    venue = "pgshort"
+    with open_store(postgres_url) as store:
+        for seq, fills in ((1, [0.004]), (2, [0.004, 0.006])):
+            cid = f"short-{seq}"
+            cmd = SubmitOrder("short", venue, "BTCUSDT", 0, cid, "buy", "market", 0.01)
+            assert store.record_intent(cmd, 1_000 + seq)
+            done = OrderUpdate("short", venue, "BTCUSDT", 2_000 + seq, cid, "filled", "buy",
+                               "market", 0.01, filled_qty=0.01, venue_order_id=f"x{seq}")  # fmt: skip
+            assert store.record_update(done)
+            for k, qty in enumerate(fills):
+                fill = Fill("short", venue, "BTCUSDT", 3_000, cid, "buy", qty, 60_000.0, 0.0,
+                            "taker", fill_id=f"{cid}-{k}")  # fmt: skip
+                assert store.record_fill(fill)
+        assert [r.client_order_id for r in store.short_of_fills(venue)] == ["short-1"]

@@ -11,10 +11,14 @@ exchange is asked by client order id:
   trader learns the order does not exist (it is never sent late: the market has moved on);
 - not found but once acknowledged: logged (the exchange no longer answers for it; left as is).
 
+A finished order whose fills in the store add up to less than its filled quantity (the process
+stopped between writing the order's final state and its last fills, which come on another
+stream) has its trades fetched, and the missing fills are published the same way.
+
 Then the exchange's open orders (with Binance's open algo orders: stops and take-profits) and
 positions on the configured symbols are read: each open order the store does not know gets one
 clear log line (it is not managed); each position is logged, and the node compares them with
-what its traders own by the store (`runtime.node`), warning about any difference.
+what its traders own by the store (`runtime.restart`), warning about any difference.
 """
 
 from __future__ import annotations
@@ -78,6 +82,8 @@ class ReconcileReport:
     """Acknowledged orders the exchange no longer knows (left as they are)."""
     fills: int = 0
     """Fills published (ones the store did not have)."""
+    missing_fills: dict[str, int] = field(default_factory=dict)
+    """Finished orders whose fills the store lacked → how many were fetched and published."""
     unknown_open_orders: list[tuple[str, str]] = field(default_factory=list)
     """(symbol, client order id or exchange id) of open orders the store does not know."""
     positions: dict[str, float] = field(default_factory=dict)
@@ -103,14 +109,16 @@ def update_from_record(
 async def reconcile(
     execution: Reconcilable, store: OrderStore, symbols: Sequence[str]
 ) -> ReconcileReport:
-    """Reconcile `execution.venue`'s unfinished orders, then log unknown open orders and the
-    exchange's positions. Exchange errors propagate: the adapter must not take commands on a
-    store it could not reconcile."""
+    """Reconcile `execution.venue`'s unfinished orders and the finished ones short of fills,
+    then log unknown open orders and the exchange's positions. Exchange errors propagate: the
+    adapter must not take commands on a store it could not reconcile."""
     venue = execution.venue
     report = ReconcileReport()
     for record in store.unfinished(venue):
         report.checked.append(record.client_order_id)
         await _reconcile_order(execution, record, report)
+    for record in store.short_of_fills(venue):
+        await _fetch_missing_fills(execution, record, report)
     await _survey_account(execution, store, list(symbols), report)
     log.info(
         "%s: reconciled %d unfinished order(s): %d updated, %d never sent, %d missing, "
@@ -143,6 +151,24 @@ async def _reconcile_order(
         log.info("%s: order %s is %s on the exchange (was %s in the store)", execution.venue,
                  coid, status, record.status)  # fmt: skip
         report.updated.append(coid)
+
+
+async def _fetch_missing_fills(
+    execution: Reconcilable, record: OrderRecord, report: ReconcileReport
+) -> None:
+    """A finished order whose fills the store does not all have (the process stopped between
+    writing its final state and writing its last fills): fetch its trades, publish the missing
+    ones once (a trader seeded from the store's fills adds them on top)."""
+    coid = record.client_order_id
+    published = 0
+    for trade in await execution.fetch_order_trades(record.symbol, record.venue_order_id):
+        if execution.report_fill(execution.fill(trade, record.symbol, record.trader, coid)):
+            published += 1
+    report.fills += published
+    report.missing_fills[coid] = published
+    log.warning("%s: order %s is %s with %g filled, more than its fills in the store: %d "
+                "missing fill(s) fetched and published", execution.venue, coid, record.status,
+                record.filled_qty, published)  # fmt: skip
 
 
 async def poll_order(execution: Reconcilable, record: OrderRecord) -> tuple[str, bool, int] | None:

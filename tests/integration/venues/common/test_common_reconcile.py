@@ -343,3 +343,52 @@ def test_reconcile_when_pending_intent_reached_exchange_publishes_its_real_state
         store.close()
 
     run(scenario())
+
+
+@pytest.mark.parametrize("kind", VENUES)
+def test_reconcile_when_order_finished_but_its_fill_never_stored_publishes_the_fill_once(
+    kind: str, bars: dict[str, BarSeries], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The process wrote an order's `filled` state (order stream) and stopped before its fill
+    (trade stream) was written. The order is finished, so the unfinished-order pass skips it;
+    reconcile still fetches its trades and publishes the missing fill, once."""
+    caplog.set_level(logging.INFO)
+    coid = f"{TRADER}-1"
+
+    async def scenario() -> None:
+        store = open_store("", tmp_path)
+        async with fake_of(kind, bars) as harness:
+            await harness.fake.advance(1)
+            async with adapter_running(harness, store) as (bus, venue, _seen):
+                bus.publish(topics.command(kind), _order(kind, 1))
+                await venue.execution.drain()
+            record = store.order(coid)
+            assert record is not None and record.status == "new" and record.venue_order_id
+            for _ in range(3):  # it fills while the process is down
+                if not harness.order_open(coid):
+                    break
+                await harness.fake.advance(1)
+            # what the order stream got written before the stop; the fill row never was
+            filled = OrderUpdate(
+                TRADER, kind, SYMBOL, record.updated_ms + 1, coid, "filled", "buy",  # type: ignore[arg-type]
+                "market", 0.05, filled_qty=0.05, venue_order_id=record.venue_order_id,
+            )  # fmt: skip
+            assert store.record_update(filled, 0)
+            assert store.unfinished(kind) == [] and store.fills(coid) == []
+
+            async with adapter_running(harness, store) as (_bus, _venue, seen):
+                await asyncio.sleep(0.2)  # room for a duplicate
+            fills = _fills(seen, coid)
+            assert [(f.side, f.qty) for f in fills] == [("buy", pytest.approx(0.05))]
+            assert _updates(seen, coid) == []  # its state was known: not published again
+            assert len(store.fills(coid)) == 1 and store.short_of_fills(kind) == []
+
+            async with adapter_running(harness, store) as (_bus, _venue, again):
+                await asyncio.sleep(0.1)
+            assert again == []
+        store.close()
+
+    run(scenario())
+    assert f"order {coid} is filled with 0.05 filled, more than its fills in the store" in (
+        caplog.text
+    )
