@@ -202,14 +202,17 @@ class Trader(Bot):
 
     # -- signals -----------------------------------------------------------------------------
     def on_signal(self, sig: Signal) -> None:
-        weight = self.follows.get(sig.strategy)
-        if weight is None or self.paused:
+        if sig.strategy not in self.follows:
             return
         targets = self._targets.get(sig.symbol)
         if targets is None:
             targets = self._targets[sig.symbol] = {}
         targets[sig.strategy] = sig.target
-        self._rebalance(sig, self._combined(targets))
+        # Paused (a live node's warm-up, a pause control), a trader keeps each strategy's latest
+        # target and trades nothing: after a restart the first live signal of one strategy is
+        # then combined with what the others want, not with nothing.
+        if not self.paused:
+            self._rebalance(sig, self._combined(targets))
 
     def _combined(self, targets: dict[str, float]) -> float:
         """Σ target × weight over the followed strategies' targets on a symbol, clipped to ±1."""

@@ -494,3 +494,21 @@ def test_trader_when_fixed_fraction_gives_symbol_zero_skips_with_that_reason() -
     assert trader.decisions[0].reason.endswith(
         "no order: fixed_fraction gives ETHUSDT a weight of 0"
     )
+
+
+def test_trader_when_paused_keeps_the_strategies_targets_and_trades_on_them_once_resumed() -> None:
+    # A live node's warm-up: the trader is paused while history replays through the strategies.
+    # "mr" wants short; then, live, "trend" goes long: 0.5 × 1 + 0.5 × (−1) = 0, nothing to buy.
+    trader, emitted = make_trader(follows={"trend": 0.5, "mr": 0.5}, symbols=TEN,
+                                  allocation=EqualWeight())  # fmt: skip
+    trader.paused = True
+    feed(trader, signal("BTCUSDT", -1.0, 50_000.0, strategy="mr"))
+    assert orders(emitted) == [] and trader.decisions == []
+    trader.paused = False
+    feed(trader, signal("BTCUSDT", 1.0, 50_000.0, strategy="trend", ts=2_000))
+    assert orders(emitted) == []
+    # without the paused target it would have bought half a position
+    fresh, sent = make_trader(follows={"trend": 0.5, "mr": 0.5}, symbols=TEN,
+                              allocation=EqualWeight())  # fmt: skip
+    feed(fresh, signal("BTCUSDT", 1.0, 50_000.0, strategy="trend", ts=2_000))
+    assert [(o.side, o.qty) for o in orders(sent)] == [("buy", 0.01)]
