@@ -100,8 +100,9 @@ class ChunkLoop:
                 continue  # superseded by a later look-up
             done[k] = i
             s = sr.symbol
+            bo, bh, bl, bc, bv = sr.bar
             if marked[k] < i - 1:
-                venue.mark(s, sr.close.item(i - 1))
+                venue.mark(s, bc[i - 1])
             marked[k] = i
             self.row, self.current = r, k
             for runner in sr.runners:
@@ -109,8 +110,7 @@ class ChunkLoop:
             ot = sr.open_time[i]
             ct = ot + step
             bar = Bar(
-                vname, s, interval, ot, ct, sr.open.item(i), sr.high.item(i), sr.low.item(i),
-                sr.close.item(i), sr.volume.item(i), True,
+                vname, s, interval, ot, ct, bo[i], bh[i], bl[i], bc[i], bv[i], True,
             )  # fmt: skip
             venue_on_bar(bar)
             if queue:
@@ -169,7 +169,7 @@ class ChunkLoop:
             sr = self.symbols[k]
             i = bisect_left(sr.rows, r) - 1
             if i > marked[k]:
-                venue.mark(s, sr.close.item(i))
+                venue.mark(s, sr.bar[3][i])
                 marked[k] = i
 
     def _finish(self) -> None:
@@ -177,7 +177,7 @@ class ChunkLoop:
         self.venue.sync_marks = None
         for k, sr in enumerate(self.symbols):
             if self.marked[k] < sr.n - 1:
-                self.venue.mark(sr.symbol, sr.close.item(sr.n - 1))
+                self.venue.mark(sr.symbol, sr.bar[3][sr.n - 1])
             for runner in sr.runners:
                 runner.cursor = sr.n if runner.open_times is not None else runner.cursor
 

@@ -21,6 +21,7 @@ scans windows that grow eightfold from 8 bars.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,10 +35,9 @@ class SymbolRows:
     """One symbol's bars in a chunk, with the searches the engine runs on them."""
 
     __slots__ = (
-        "_high_list",
-        "_low_list",
         "_suffix_high",
         "_suffix_low",
+        "bar",
         "close",
         "due",
         "high",
@@ -69,12 +69,20 @@ class SymbolRows:
         self.n = len(rows)
         self.step = step
         """close_time − open_time."""
-        self.open_time: list[int] = np.asarray(part.open_time).tolist()
-        self.open = np.asarray(part.open, dtype=np.float64)
-        self.high = np.asarray(part.high, dtype=np.float64)
-        self.low = np.asarray(part.low, dtype=np.float64)
-        self.close = np.asarray(part.close, dtype=np.float64)
-        self.volume = np.asarray(part.volume, dtype=np.float64)
+        # Rows are read one at a time through memoryviews (the same Python ints and floats as
+        # `tolist()`, without converting the rows that are never visited).
+        self.open_time: Sequence[int] = memoryview(
+            np.ascontiguousarray(part.open_time, dtype=np.int64)
+        )
+        self.open = np.ascontiguousarray(part.open, dtype=np.float64)
+        self.high = np.ascontiguousarray(part.high, dtype=np.float64)
+        self.low = np.ascontiguousarray(part.low, dtype=np.float64)
+        self.close = np.ascontiguousarray(part.close, dtype=np.float64)
+        self.volume = np.ascontiguousarray(part.volume, dtype=np.float64)
+        self.bar: tuple[Sequence[float], ...] = tuple(
+            memoryview(a) for a in (self.open, self.high, self.low, self.close, self.volume)
+        )
+        """open, high, low, close, volume by row, as Python floats."""
         self.runners = runners
         """The strategy runners subscribed to the symbol's bars (their cursors follow the rows)."""
         self.skippable = skippable
@@ -82,8 +90,6 @@ class SymbolRows:
         """Local rows that complete a coarser bar, ascending."""
         self._suffix_high: np.ndarray | None = None
         self._suffix_low: np.ndarray | None = None
-        self._high_list: list[float] | None = None
-        self._low_list: list[float] | None = None
 
     def next_wake(self, j: int, venue_levels: tuple[float, float, float]) -> int:
         """The first local row ≥ `j` the engine must visit (`n`: none in this chunk)."""
@@ -151,11 +157,7 @@ class SymbolRows:
             return stop
         # Levels near the price (a take-profit, a stop) are often reached within a few bars:
         # look at those one by one before handing the rest to numpy.
-        if self._high_list is None:
-            self._high_list = self.high.tolist()
-            self._low_list = self.low.tolist()
-        highs, lows = self._high_list, self._low_list
-        assert lows is not None
+        highs, lows = self.bar[1], self.bar[2]
         end = min(j + 8, stop)
         while j < end:
             if highs[j] >= high or lows[j] <= low:
