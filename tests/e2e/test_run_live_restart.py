@@ -294,3 +294,36 @@ def test_restarted_node_when_an_order_rests_takes_it_back_and_cancels_it_on_the_
                 assert cid not in trader.account.working
 
     run(scenario())
+
+
+def test_restarted_node_when_a_stop_outlived_its_position_cancels_it(
+    bars: dict[str, BarSeries],
+    env: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A reduce-only stop still resting for a position closed before the stop: left alone it
+    would act on the trader's next position at an old price; the restarted trader cancels it."""
+    caplog.set_level(logging.INFO, logger=NODE_LOG)
+
+    async def scenario() -> None:
+        async with exchange(bars, tmp_path) as (fake, path, price):
+            async with running_node(path, env, fake) as first:
+                trader = first.traders["t1"]
+                signal(first, 1.0, price)
+                await fill_next_bar(fake, first, lambda: trader.positions.get(SYMBOL, 0.0) > 0)
+                qty = trader.positions[SYMBOL]
+                stop = trader._submit(SYMBOL, "sell", "stop", qty, trigger=round(price * 0.5, 2),
+                                      reduce_only=True)  # fmt: skip
+                trader._submit(SYMBOL, "sell", "market", qty, reduce_only=True)
+                await fill_next_bar(fake, first, lambda: trader.positions[SYMBOL] == 0.0)
+            account = fake.exchange.accounts[DEFAULT_API_KEY]
+            assert account.find_algo(None, stop).is_open  # outlived its position
+            caplog.clear()
+            async with running_node(path, env, fake) as second:
+                await second.live["binance"].drain()
+                await wait_until(lambda: not account.find_algo(None, stop).is_open)
+                assert not second.traders["t1"].open_orders.get(SYMBOL)
+            assert f"trader t1 cancels its reduce-only stop sell {SYMBOL} ({stop})" in caplog.text
+
+    run(scenario())

@@ -475,12 +475,17 @@ class Trader(Bot):
         ctx = self.ctx
         ctx.emit(CancelOrder(ctx.bot_id, self.venue, symbol, ctx.now, cid))
 
-    def adopt_open_orders(self, orders: Iterable[tuple[SubmitOrder, float]]) -> None:
+    def adopt_open_orders(self, orders: Iterable[tuple[SubmitOrder, float]]) -> list[str]:
         """After a restart: take back this trader's orders still open on the venue, each with
         what it has filled, so the next signal on their symbol cancels them as it cancels its
         own (a resting entry left alone would be doubled by the next one) and the margin they
-        hold counts (all of a non-reduce-only order as opening: the cautious estimate). Bracket
-        exits the trader was holding back for an unfilled entry are not known again."""
+        hold counts (all of a non-reduce-only order as opening: the cautious estimate).
+
+        Reduce-only exits are checked against the position restored: on a flat symbol, or on
+        the side that would not close it, an exit protects nothing and would act on the next
+        position, so it is cancelled; the exits left on a symbol are paired again (one fills,
+        the others are cancelled). Returns the ids cancelled. Bracket exits the trader was
+        holding back for an unfilled entry are not known again (they were never sent)."""
         for order, filled in orders:
             if order.trader != self.bot_id:
                 raise ValueError(f"order {order.client_order_id} is {order.trader}'s, not ours")
@@ -495,6 +500,17 @@ class Trader(Bot):
             self.account.working[order.client_order_id] = WorkingOrder(
                 order.symbol, order.side, remaining, not order.reduce_only, reserve
             )
+        cancelled: list[str] = []
+        for symbol, open_ in list(self.open_orders.items()):
+            position = self.account.positions.get(symbol, 0.0)
+            closing = "sell" if position > 0.0 else "buy"
+            exits = [cid for cid, o in open_.items() if o.reduce_only]
+            stray = [c for c in exits if position == 0.0 or open_[c].side != closing]
+            for cid in stray:
+                self._cancel_one(symbol, cid)
+            cancelled += stray
+            self.brackets.regroup(symbol, [c for c in exits if c not in stray])
+        return cancelled
 
     # -- execution reports ------------------------------------------------------------------
     def _bind_account_reports(self) -> None:

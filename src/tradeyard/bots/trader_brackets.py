@@ -178,6 +178,18 @@ class Brackets:
                 self.group_of[cid] = group
         return tuple(sent)
 
+    def regroup(self, symbol: str, exit_ids: list[str]) -> None:
+        """After a restart (trader-managed): pair again the exits of the position on `symbol`
+        still open on the venue, so that when one fills the others are cancelled. The trader
+        keeps one bracket per position (a new entry cancels the old exits), so they are one
+        group."""
+        if self.venue_managed or len(exit_ids) < 2:
+            return
+        group = exit_ids[0]
+        self.groups[group] = dict.fromkeys(exit_ids, symbol)
+        for cid in exit_ids:
+            self.group_of[cid] = group
+
     # -- cancelling --------------------------------------------------------------------------
     def to_cancel(self, orders: dict[str, SubmitOrder]) -> list[str]:
         """Of a symbol's open orders, the ones the trader must cancel itself to cancel them all.

@@ -51,8 +51,14 @@ def adopt_open_orders(store: OrderStore, venue: str, traders: Sequence[Trader]) 
             by_trader.setdefault(record.trader, []).append(record)
     for trader in traders:
         records = by_trader.get(trader.bot_id, [])
-        trader.adopt_open_orders((_as_command(r), r.filled_qty) for r in records)
+        cancelled = set(trader.adopt_open_orders((_as_command(r), r.filled_qty) for r in records))
         for r in records:
+            if r.client_order_id in cancelled:
+                log.warning("%s: trader %s cancels its reduce-only %s %s %s (%s): no %s position "
+                            "to close after the restart, it would act on the next one", venue,
+                            trader.bot_id, r.order_type, r.side, r.symbol, r.client_order_id,
+                            "long" if r.side == "sell" else "short")  # fmt: skip
+                continue
             price = r.price if r.price is not None else r.trigger_price
             log.info("%s: trader %s takes back its open %s %s %s %g%s (%s)", venue,
                      trader.bot_id, r.order_type, r.side, r.symbol, r.qty - r.filled_qty,

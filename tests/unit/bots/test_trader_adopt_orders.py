@@ -11,6 +11,7 @@ from tradeyard.events import (
     CancelOrder,
     Event,
     InstrumentSpec,
+    OrderUpdate,
     Signal,
     SubmitOrder,
     topics,
@@ -59,6 +60,7 @@ def test_adopting_skips_filled_orders_reserves_nothing_for_reduce_only_and_refus
     None
 ):
     trader, _ = _trader()
+    trader.account.restore({"BTCUSDT": -0.01}, {"BTCUSDT": 50_000.0})  # short: a buy closes
     trader.adopt_open_orders(
         [
             (_order("t-1", 0.02, 40_000.0), 0.02),  # all filled: nothing left to take back
@@ -71,3 +73,35 @@ def test_adopting_skips_filled_orders_reserves_nothing_for_reduce_only_and_refus
     foreign = SubmitOrder("u", "binance", "BTCUSDT", 0, "u-1", "buy", "market", 0.01)
     with pytest.raises(ValueError, match="u-1 is u's, not ours"):
         trader.adopt_open_orders([(foreign, 0.0)])
+
+
+def _exit(cid: str, side: str, order_type: str, level: float) -> SubmitOrder:
+    levels = {"price": level} if order_type == "limit" else {"trigger_price": level}
+    return SubmitOrder(
+        "t", "binance", "BTCUSDT", 0, cid, side, order_type, 0.02,  # type: ignore[arg-type]
+        reduce_only=True, **levels,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_adopted_exits_of_the_position_are_paired_again_one_fill_cancels_the_other() -> None:
+    trader, emitted = _trader()
+    trader.account.restore({"BTCUSDT": 0.02}, {"BTCUSDT": 50_000.0})
+    take, stop = _exit("t-5", "sell", "limit", 51_000.0), _exit("t-6", "sell", "stop", 49_000.0)
+    assert trader.adopt_open_orders([(take, 0.0), (stop, 0.0)]) == []
+    filled = OrderUpdate("t", "binance", "BTCUSDT", 5, "t-5", "filled", "sell", "limit", 0.02,
+                         0.02, 51_000.0)  # fmt: skip
+    trader.on_event(topics.topic_for(filled), filled)
+    assert [c.client_order_id for c in emitted if isinstance(c, CancelOrder)] == ["t-6"]
+
+
+@pytest.mark.parametrize(
+    ("position", "why"), [(0.0, "flat: nothing to close"), (-0.02, "short: a sell cannot close")]
+)
+def test_adopted_exits_that_close_nothing_are_cancelled(position: float, why: str) -> None:
+    trader, emitted = _trader()
+    if position:
+        trader.account.restore({"BTCUSDT": position}, {"BTCUSDT": 50_000.0})
+    stop = _exit("t-6", "sell", "stop", 49_000.0)
+    assert trader.adopt_open_orders([(stop, 0.0)]) == ["t-6"], why
+    assert [c.client_order_id for c in emitted if isinstance(c, CancelOrder)] == ["t-6"]
+    assert "t-6" not in trader.account.working and not trader.open_orders["BTCUSDT"]
