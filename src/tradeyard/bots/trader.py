@@ -46,9 +46,10 @@ import msgspec
 from tradeyard.bots.allocation import Allocation, VolatilityFeed, VolatilityScaled
 from tradeyard.bots.bot import Bot, handler_name
 from tradeyard.bots.context import BotContext
-from tradeyard.bots.sizing import EquityFraction, Sizing, margin_needed
+from tradeyard.bots.sizing import EquityFraction, Sizing
 from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
 from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
+from tradeyard.bots.trader_adoption import adopt_open_orders
 from tradeyard.bots.trader_brackets import Brackets
 from tradeyard.errors import ConfigError
 from tradeyard.events import (
@@ -477,40 +478,8 @@ class Trader(Bot):
 
     def adopt_open_orders(self, orders: Iterable[tuple[SubmitOrder, float]]) -> list[str]:
         """After a restart: take back this trader's orders still open on the venue, each with
-        what it has filled, so the next signal on their symbol cancels them as it cancels its
-        own (a resting entry left alone would be doubled by the next one) and the margin they
-        hold counts (all of a non-reduce-only order as opening: the cautious estimate).
-
-        Reduce-only exits are checked against the position restored: on a flat symbol, or on
-        the side that would not close it, an exit protects nothing and would act on the next
-        position, so it is cancelled; the exits left on a symbol are paired again (one fills,
-        the others are cancelled). Returns the ids cancelled. Bracket exits the trader was
-        holding back for an unfilled entry are not known again (they were never sent)."""
-        for order, filled in orders:
-            if order.trader != self.bot_id:
-                raise ValueError(f"order {order.client_order_id} is {order.trader}'s, not ours")
-            remaining = round(order.qty - filled, 12)
-            if remaining <= 0.0:
-                continue
-            self.open_orders.setdefault(order.symbol, {})[order.client_order_id] = order
-            ref = order.price or order.trigger_price or self.account.last_price.get(order.symbol)
-            reserve = 0.0  # as `_submit`: a reduce-only order reserves nothing
-            if not order.reduce_only and ref is not None:
-                reserve = margin_needed(remaining, remaining, ref, self.leverage, self.taker_fee)
-            self.account.working[order.client_order_id] = WorkingOrder(
-                order.symbol, order.side, remaining, not order.reduce_only, reserve
-            )
-        cancelled: list[str] = []
-        for symbol, open_ in list(self.open_orders.items()):
-            position = self.account.positions.get(symbol, 0.0)
-            closing = "sell" if position > 0.0 else "buy"
-            exits = [cid for cid, o in open_.items() if o.reduce_only]
-            stray = [c for c in exits if position == 0.0 or open_[c].side != closing]
-            for cid in stray:
-                self._cancel_one(symbol, cid)
-            cancelled += stray
-            self.brackets.regroup(symbol, [c for c in exits if c not in stray])
-        return cancelled
+        what it has filled (see `bots.trader_adoption`). Returns the exits it cancels."""
+        return adopt_open_orders(self, orders)
 
     # -- execution reports ------------------------------------------------------------------
     def _bind_account_reports(self) -> None:
