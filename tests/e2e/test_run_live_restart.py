@@ -150,6 +150,14 @@ async def fill_next_bar(fake: FakeBinance, node: Node, check: Any) -> None:
     await wait_until(check, 2.0)
 
 
+async def go_long(node: Node, fake: FakeBinance, price: float) -> float:
+    """t1 goes long (a signal, its market order filled at the next bar); returns the qty."""
+    trader = node.traders["t1"]
+    signal(node, 1.0, price)
+    await fill_next_bar(fake, node, lambda: trader.positions.get(SYMBOL, 0.0) > 0)
+    return trader.positions[SYMBOL]
+
+
 def test_restarted_node_when_a_fill_came_while_down_adopts_the_position_and_counts_it_once(
     bars: dict[str, BarSeries],
     env: dict[str, str],
@@ -163,9 +171,7 @@ def test_restarted_node_when_a_fill_came_while_down_adopts_the_position_and_coun
             # 1. the first node goes long, then sends one more buy and stops before it fills
             async with running_node(path, env, fake) as first:
                 trader = first.traders["t1"]
-                signal(first, 1.0, price)
-                await fill_next_bar(fake, first, lambda: trader.positions.get(SYMBOL, 0.0) > 0)
-                opened = trader.positions[SYMBOL]
+                opened = await go_long(first, fake, price)
                 assert opened == pytest.approx(fake_position(fake))
                 trader._submit(SYMBOL, "buy", "market", opened)
                 await first.live["binance"].drain()
@@ -230,9 +236,7 @@ def test_restarted_node_when_the_exchange_differs_warns_and_keeps_what_the_trade
         async with exchange(bars, tmp_path) as (fake, path, price):
             async with running_node(path, env, fake) as first:
                 trader = first.traders["t1"]
-                signal(first, 1.0, price)
-                await fill_next_bar(fake, first, lambda: trader.positions.get(SYMBOL, 0.0) > 0)
-                opened = trader.positions[SYMBOL]
+                opened = await go_long(first, fake, price)
                 step = Decimal(str(trader.instruments[SYMBOL].step_size))
             # a trade by hand on the same account while the node is down
             manual = (Decimal(str(opened * fraction)) / step).to_integral_value() * step
@@ -310,9 +314,7 @@ def test_restarted_node_when_a_stop_outlived_its_position_cancels_it(
         async with exchange(bars, tmp_path) as (fake, path, price):
             async with running_node(path, env, fake) as first:
                 trader = first.traders["t1"]
-                signal(first, 1.0, price)
-                await fill_next_bar(fake, first, lambda: trader.positions.get(SYMBOL, 0.0) > 0)
-                qty = trader.positions[SYMBOL]
+                qty = await go_long(first, fake, price)
                 stop = trader._submit(SYMBOL, "sell", "stop", qty, trigger=round(price * 0.5, 2),
                                       reduce_only=True)  # fmt: skip
                 trader._submit(SYMBOL, "sell", "market", qty, reduce_only=True)
