@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from tradeyard.bus import InProcessBus
@@ -119,18 +120,30 @@ def test_order_poll_when_off_the_silent_stream_loses_the_fill(
     assert _fills(seen) == [] and _statuses(seen) == ["new"]
 
 
+@pytest.mark.parametrize("order_type", ["limit", "stop"])
 @pytest.mark.parametrize("kind", VENUES)
 def test_order_poll_when_stream_alive_asks_about_resting_orders_but_publishes_nothing_twice(
-    kind: Kind, bars: dict[str, BarSeries], tmp_path: Path, caplog: pytest.LogCaptureFixture
+    kind: Kind,
+    order_type: str,
+    bars: dict[str, BarSeries],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    # a stop is a conditional order (Binance: the algo API): asked about the same way
     caplog.set_level(logging.WARNING)
 
     async def scenario() -> tuple[list[Event], int, int]:
         store = open_store("", tmp_path)
         try:
             async with _adapter(kind, bars, store, 0.2) as (_fake, venue, seen):
-                price = round(float(bars[SYMBOL].close[WARMUP]) * 0.8, 2)  # rests
-                assert (await venue.execution.submit(_order(kind, "limit", price))).status == "new"
+                last = float(bars[SYMBOL].close[WARMUP])
+                if order_type == "limit":
+                    order = _order(kind, "limit", round(last * 0.8, 2))  # a buy far below: rests
+                else:  # a buy stop far above: never triggers
+                    order = msgspec.structs.replace(
+                        _order(kind, "stop"), trigger_price=round(last * 1.25, 2)
+                    )
+                assert (await venue.execution.submit(order)).status == "new"
                 await asyncio.sleep(1.2)  # several poll intervals
                 poll = venue.execution.order_poll
                 assert poll is not None
