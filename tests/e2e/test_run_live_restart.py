@@ -329,3 +329,50 @@ def test_restarted_node_when_a_stop_outlived_its_position_cancels_it(
             assert f"trader t1 cancels its reduce-only stop sell {SYMBOL} ({stop})" in caplog.text
 
     run(scenario())
+
+
+def test_restarted_node_when_a_bracket_entry_filled_while_down_sends_its_exits(
+    bars: dict[str, BarSeries],
+    env: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The entry of a bracket signal goes out, the node stops before it fills, it fills while
+    the node is down: its take-profit and stop were never sent. The restarted trader sends them
+    for the position, with the levels the entry's intent recorded."""
+    caplog.set_level(logging.INFO, logger=NODE_LOG)
+
+    async def scenario() -> None:
+        async with exchange(bars, tmp_path) as (fake, path, price):
+            take, stop = round(price * 1.05, 2), round(price * 0.95, 2)
+            async with running_node(path, env, fake) as first:
+                trader = first.traders["t1"]
+                sig = Signal("fastx", SYMBOL, ts=trader.ctx.now, target=1.0, reason="test",
+                             ref_price=price, take_profit=take, stop_loss=stop)  # fmt: skip
+                first.bus.publish(topics.signal("fastx", SYMBOL), sig)
+                entry = trader.decisions[-1].client_order_id
+                await first.live["binance"].drain()
+            await fake.advance(1)  # the entry fills while no node runs
+            held = fake_position(fake)
+            assert held > 0
+            with open_store("", tmp_path) as store:
+                record = store.order(entry)
+                assert record is not None and (record.take_profit, record.stop_loss) == (take, stop)
+            caplog.clear()
+            async with running_node(path, env, fake) as second:
+                trader = second.traders["t1"]
+                await second.live["binance"].drain()
+                exits = list(trader.open_orders[SYMBOL].values())
+                assert [(o.side, o.order_type, o.qty, o.reduce_only) for o in exits] == [
+                    ("sell", "limit", pytest.approx(held), True),
+                    ("sell", "stop", pytest.approx(held), True),
+                ]
+                account = fake.exchange.accounts[DEFAULT_API_KEY]
+                assert account.find(None, exits[0].client_order_id).price == pytest.approx(take)
+                algo = account.find_algo(None, exits[1].client_order_id)
+                assert algo is not None and algo.is_open
+            assert f"trader t1 protects its {SYMBOL} position with the exits its entry {entry}" in (
+                caplog.text
+            )
+
+    run(scenario())

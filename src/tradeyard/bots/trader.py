@@ -49,7 +49,7 @@ from tradeyard.bots.context import BotContext
 from tradeyard.bots.sizing import EquityFraction, Sizing
 from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
 from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
-from tradeyard.bots.trader_adoption import adopt_open_orders
+from tradeyard.bots.trader_adoption import Adoption, adopt_open_orders
 from tradeyard.bots.trader_brackets import Brackets
 from tradeyard.errors import ConfigError
 from tradeyard.events import (
@@ -247,6 +247,7 @@ class Trader(Bot):
                 tag=sig.reason,
                 sizing=summary(decision),
                 reserve=reserve,
+                exits=self.brackets.announced(sig, decision.target_qty),
             )
         brackets = self.brackets.attach(
             sig, decision.target_qty, cid or None, abs(decision.order_qty)
@@ -431,6 +432,7 @@ class Trader(Bot):
         reserve: float = 0.0,
         sizing: str = "",
         cid: str | None = None,
+        exits: tuple[float | None, float | None] = (None, None),
     ) -> str:
         spec = self.instruments.get(symbol)
         if spec is not None:
@@ -441,10 +443,11 @@ class Trader(Bot):
             cid = ctx.next_id()
         # Positional: msgspec builds a Struct several times faster than from keywords. Fields:
         # trader, venue, symbol, ts, client_order_id, side, order_type, qty, price,
-        # trigger_price, reduce_only, time_in_force, leverage, parent_id, oco_group, tag, sizing.
+        # trigger_price, reduce_only, time_in_force, leverage, parent_id, oco_group, tag, sizing,
+        # take_profit, stop_loss.
         order = SubmitOrder(
             ctx.bot_id, self.venue, symbol, ctx.now, cid, side, order_type, qty, price, trigger,
-            reduce_only, "GTC", self.leverage, parent, oco, tag[:64], sizing[:128],
+            reduce_only, "GTC", self.leverage, parent, oco, tag[:64], sizing[:128], *exits,
         )  # fmt: skip
         orders = self.open_orders.get(symbol)
         if orders is None:
@@ -476,10 +479,14 @@ class Trader(Bot):
         ctx = self.ctx
         ctx.emit(CancelOrder(ctx.bot_id, self.venue, symbol, ctx.now, cid))
 
-    def adopt_open_orders(self, orders: Iterable[tuple[SubmitOrder, float]]) -> list[str]:
+    def adopt_open_orders(
+        self,
+        orders: Iterable[tuple[SubmitOrder, float]],
+        last_entries: Mapping[str, tuple[SubmitOrder, float]] | None = None,
+    ) -> Adoption:
         """After a restart: take back this trader's orders still open on the venue, each with
-        what it has filled (see `bots.trader_adoption`). Returns the exits it cancels."""
-        return adopt_open_orders(self, orders)
+        what it has filled, and protect what its entries opened (see `bots.trader_adoption`)."""
+        return adopt_open_orders(self, orders, last_entries)
 
     # -- execution reports ------------------------------------------------------------------
     def _bind_account_reports(self) -> None:

@@ -115,6 +115,13 @@ class Brackets:
         """Venue-managed: entry id being cancelled → (symbol, children left to the venue)."""
 
     # -- a new entry -------------------------------------------------------------------------
+    def announced(self, sig: Signal, target: float) -> tuple[float | None, float | None]:
+        """The exits an entry's SubmitOrder names (`take_profit`, `stop_loss`): trader-managed
+        only, so the order store keeps them with the entry and a restart still sends them."""
+        if self.venue_managed or target == 0.0:
+            return (None, None)
+        return (sig.take_profit, sig.stop_loss)
+
     def attach(
         self, sig: Signal, target: float, parent: str | None, entry_qty: float = 0.0
     ) -> tuple[str, ...]:
@@ -177,6 +184,34 @@ class Brackets:
             for cid in sent:
                 self.group_of[cid] = group
         return tuple(sent)
+
+    def pend_again(self, entry: SubmitOrder, filled: float, position: float) -> None:
+        """After a restart (trader-managed): hold again the exits `entry` announced, for the
+        position it leaves once filled, to send at its final report. `position` is the one
+        restored, which holds the `filled` part of the entry already."""
+        if self.venue_managed or (entry.take_profit is None and entry.stop_loss is None):
+            return
+        signed = 1.0 if entry.side == "buy" else -1.0
+        after = round(position + signed * (entry.qty - filled), 12)
+        if after == 0.0:
+            return  # the entry closes the position: nothing to protect
+        ids = tuple(self._next_id() for p in (entry.take_profit, entry.stop_loss) if p is not None)
+        self.pending[entry.client_order_id] = PendingExits(
+            entry.symbol, "sell" if after > 0 else "buy", entry.take_profit, entry.stop_loss,
+            entry.client_order_id, ids, abs(after), entry.qty,
+        )  # fmt: skip
+
+    def protect(
+        self, symbol: str, position: float, take_profit: float | None, stop_loss: float | None
+    ) -> tuple[str, ...]:
+        """Send exits for `position` now (trader-managed, after a restart: its entry filled
+        while the node was down, so the exits it announced were never sent)."""
+        if self.venue_managed or position == 0.0 or (take_profit is None and stop_loss is None):
+            return ()
+        side: Side = "sell" if position > 0 else "buy"
+        return self._send(
+            symbol, side, abs(position), take_profit, stop_loss, self._next_id(), None, None
+        )
 
     def regroup(self, symbol: str, exit_ids: list[str]) -> None:
         """After a restart (trader-managed): pair again the exits of the position on `symbol`

@@ -123,6 +123,11 @@ class SubmitOrder(Event, tag=True):
     """Why the order exists, in words (the signal's reason, "take profit", ...)."""
     sizing: str = ""
     """How the trader sized it, in short (allocation, leverage, caps that bound it)."""
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    """The bracket exits an entry will get once it fills, when the trader sends them itself
+    (exchanges). Informational for the venue; the order store keeps them with the intent, so
+    a restarted trader still protects a position its entry opens."""
 
 
 class CancelOrder(Event, tag=True):

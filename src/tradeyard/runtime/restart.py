@@ -7,7 +7,9 @@ The store records every fill and every order state with its trader, so it knows 
   the store did not have (made while the node was down), which the trader adds on top: each
   fill counts once.
 - `adopt_open_orders` (after reconcile): the trader's orders still open on the venue, so its
-  next signal cancels them as it cancels its own and their margin counts.
+  next signal cancels them as it cancels its own and their margin counts; exits that close
+  nothing are cancelled, the others paired again, and the exits an entry announced are held
+  again (entry still open) or sent now (it filled while the node was down).
 - `compare_positions` (after reconcile): the exchange's position per symbol against the sum of
   what the traders own; a difference (a manual trade, another system on the account, a lost
   fill) is logged with the fix and left alone: a trader trades only what it owns.
@@ -49,9 +51,23 @@ def adopt_open_orders(store: OrderStore, venue: str, traders: Sequence[Trader]) 
     for record in store.unfinished(venue):
         if record.status != "pending":
             by_trader.setdefault(record.trader, []).append(record)
+    entries = store.last_entries(venue)
     for trader in traders:
         records = by_trader.get(trader.bot_id, [])
-        cancelled = set(trader.adopt_open_orders((_as_command(r), r.filled_qty) for r in records))
+        last = {
+            symbol: (_as_command(r), r.filled_qty)
+            for (tid, symbol), r in entries.items()
+            if tid == trader.bot_id
+        }
+        done = trader.adopt_open_orders(((_as_command(r), r.filled_qty) for r in records), last)
+        cancelled = set(done.cancelled)
+        for symbol, ids in done.protected.items():
+            entry = last[symbol][0]
+            log.warning("%s: trader %s protects its %s position with the exits its entry %s "
+                        "announced (take profit %s, stop %s): the entry filled while the node "
+                        "was down; sent as %s", venue, trader.bot_id, symbol,
+                        entry.client_order_id, entry.take_profit, entry.stop_loss,
+                        ", ".join(ids))  # fmt: skip
         for r in records:
             if r.client_order_id in cancelled:
                 log.warning("%s: trader %s cancels its reduce-only %s %s %s (%s): no %s position "
@@ -69,7 +85,8 @@ def _as_command(r: OrderRecord) -> SubmitOrder:
     return SubmitOrder(
         r.trader, r.venue, r.symbol, r.created_ms, r.client_order_id,
         r.side, r.order_type, r.qty, price=r.price,  # type: ignore[arg-type]
-        trigger_price=r.trigger_price, reduce_only=r.reduce_only,
+        trigger_price=r.trigger_price, reduce_only=r.reduce_only, take_profit=r.take_profit,
+        stop_loss=r.stop_loss,
     )  # fmt: skip
 
 

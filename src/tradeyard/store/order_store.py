@@ -14,11 +14,12 @@ reconcile publishes (and records) the fills that happened while the node was dow
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -37,10 +38,12 @@ from tradeyard.store.records import (
     sequence_of,
     update_record,
 )
-from tradeyard.store.schema import fills, metadata, orders
+from tradeyard.store.schema import ADDED_COLUMNS, fills, metadata, orders
 from tradeyard.store.upsert import insert_if_new, upsert_order
 
 __all__ = ["OrderStore", "open_store"]
+
+log = logging.getLogger(__name__)
 
 _QTY_SLACK = 1e-9
 """Float noise allowed between an order's filled quantity and the sum of its fills."""
@@ -63,6 +66,7 @@ class OrderStore:
         try:
             self._engine = make_engine(url, durability)
             metadata.create_all(self._engine)
+            _add_missing_columns(self._engine)
         except (SQLAlchemyError, OSError) as e:
             raise ConfigError(
                 f"cannot open the order store {_shown(url)}: {type(e).__name__}: "
@@ -210,6 +214,26 @@ class OrderStore:
         with self._engine.connect() as conn:
             return [_order(r._mapping) for r in conn.execute(query)]
 
+    def last_entries(self, venue: str) -> dict[tuple[str, str], OrderRecord]:
+        """(trader, symbol) → the trader's latest order on `venue` that was not reduce-only
+        (highest sequence): the entry behind the position it holds, and the bracket exits it
+        announced (`take_profit`, `stop_loss`). A restarted trader protects a position whose
+        entry filled while the node was down with them."""
+        latest = (
+            select(orders.c.trader, func.max(orders.c.seq).label("seq"))
+            .where(orders.c.venue == venue, orders.c.reduce_only.is_(False))
+            .group_by(orders.c.trader, orders.c.symbol)
+            .subquery()
+        )
+        query = (
+            select(orders)
+            .join(latest, (orders.c.trader == latest.c.trader) & (orders.c.seq == latest.c.seq))
+            .where(orders.c.venue == venue)
+        )
+        with self._engine.connect() as conn:
+            found = [_order(r._mapping) for r in conn.execute(query)]
+        return {(r.trader, r.symbol): r for r in found}
+
     def last_sequence(self, trader: str) -> int:
         """The highest order sequence `trader` used (0 if none): a restarted trader goes on
         from here, so it never reuses a client order id."""
@@ -255,6 +279,23 @@ class OrderStore:
             pos, entry = state.get(key, (0.0, 0.0))
             out[key] = PositionRecord(key[0], key[1], qty, entry if pos else None, count)
         return out
+
+
+def _add_missing_columns(engine: Any) -> None:
+    """Bring a store created by an earlier version up to the current tables: add the columns
+    it lacks (`schema.ADDED_COLUMNS`, all nullable, so existing rows read as NULL)."""
+    tables = {t.name: t for t in metadata.sorted_tables}
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        for name, added in ADDED_COLUMNS.items():
+            have = {c["name"] for c in inspector.get_columns(name)}
+            for column in added:
+                if column in have:
+                    continue
+                col = tables[name].c[column]
+                kind = col.type.compile(dialect=conn.dialect)
+                conn.exec_driver_sql(f"ALTER TABLE {name} ADD COLUMN {column} {kind}")
+                log.info("order store: added column %s.%s", name, column)
 
 
 class _Prepared:

@@ -53,6 +53,9 @@ class OrderRecord:
     avg_price: float | None = None
     venue_order_id: str = ""
     reason: str = ""
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    """The bracket exits the trader attaches once this entry fills (from the intent)."""
 
     @property
     def finished(self) -> bool:
@@ -102,7 +105,7 @@ def intent_record(cmd: SubmitOrder, now_ms: int) -> OrderRecord:
     return OrderRecord(
         cmd.client_order_id, cmd.trader, cmd.venue, cmd.symbol, cmd.side, cmd.order_type,
         cmd.qty, "pending", now_ms, now_ms, price=cmd.price, trigger_price=cmd.trigger_price,
-        reduce_only=cmd.reduce_only,
+        reduce_only=cmd.reduce_only, take_profit=cmd.take_profit, stop_loss=cmd.stop_loss,
     )  # fmt: skip
 
 

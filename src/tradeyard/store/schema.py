@@ -26,7 +26,7 @@ from sqlalchemy import (
     Table,
 )
 
-__all__ = ["fills", "metadata", "orders"]
+__all__ = ["ADDED_COLUMNS", "fills", "metadata", "orders"]
 
 metadata = MetaData()
 
@@ -51,9 +51,15 @@ orders = Table(
     Column("reason", String(500), nullable=False, default=""),
     Column("created_ms", BigInteger, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
+    Column("take_profit", Float, nullable=True),
+    Column("stop_loss", Float, nullable=True),
     Index("ix_orders_venue_status", "venue", "status"),
     Index("ix_orders_trader_seq", "trader", "seq"),
 )
+
+ADDED_COLUMNS = {"orders": ("take_profit", "stop_loss")}
+"""Columns added after the first release: a store created before them gets them at open
+(`ALTER TABLE ... ADD COLUMN`, nullable), so an existing database keeps working."""
 
 fills = Table(
     "fills",

@@ -103,3 +103,26 @@ def test_store_on_postgresql_when_fills_are_missing_lists_the_finished_order(
                             "taker", fill_id=f"{cid}-{k}")  # fmt: skip
                 assert store.record_fill(fill)
         assert [r.client_order_id for r in store.short_of_fills(venue)] == ["short-1"]
+
+
+def test_store_on_postgresql_when_a_column_is_missing_adds_it_at_open(postgres_url: str) -> None:
+    """A database created before `take_profit` / `stop_loss` existed gets them at open."""
+    from sqlalchemy import create_engine, inspect
+
+    with open_store(postgres_url):
+        pass  # the tables exist
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE orders DROP COLUMN take_profit")
+        conn.exec_driver_sql("ALTER TABLE orders DROP COLUMN stop_loss")
+    with open_store(postgres_url) as store:
+        entry = SubmitOrder("mig", "pgmig", "BTCUSDT", 0, "mig-1", "buy", "limit", 0.01,
+                            price=60_000.0, take_profit=61_000.0)  # fmt: skip
+        assert store.record_intent(entry, 1)
+        got = store.order("mig-1")
+        assert got is not None and (got.take_profit, got.stop_loss) == (61_000.0, None)
+    with engine.connect() as conn:
+        assert {"take_profit", "stop_loss"} <= {
+            c["name"] for c in inspect(conn).get_columns("orders")
+        }
+    engine.dispose()

@@ -87,7 +87,7 @@ def test_adopted_exits_of_the_position_are_paired_again_one_fill_cancels_the_oth
     trader, emitted = _trader()
     trader.account.restore({"BTCUSDT": 0.02}, {"BTCUSDT": 50_000.0})
     take, stop = _exit("t-5", "sell", "limit", 51_000.0), _exit("t-6", "sell", "stop", 49_000.0)
-    assert trader.adopt_open_orders([(take, 0.0), (stop, 0.0)]) == []
+    assert trader.adopt_open_orders([(take, 0.0), (stop, 0.0)]).cancelled == []
     filled = OrderUpdate("t", "binance", "BTCUSDT", 5, "t-5", "filled", "sell", "limit", 0.02,
                          0.02, 51_000.0)  # fmt: skip
     trader.on_event(topics.topic_for(filled), filled)
@@ -102,6 +102,65 @@ def test_adopted_exits_that_close_nothing_are_cancelled(position: float, why: st
     if position:
         trader.account.restore({"BTCUSDT": position}, {"BTCUSDT": 50_000.0})
     stop = _exit("t-6", "sell", "stop", 49_000.0)
-    assert trader.adopt_open_orders([(stop, 0.0)]) == ["t-6"], why
+    assert trader.adopt_open_orders([(stop, 0.0)]).cancelled == ["t-6"], why
     assert [c.client_order_id for c in emitted if isinstance(c, CancelOrder)] == ["t-6"]
     assert "t-6" not in trader.account.working and not trader.open_orders["BTCUSDT"]
+
+
+def _entry(cid: str, qty: float, price: float) -> SubmitOrder:
+    return SubmitOrder(
+        "t", "binance", "BTCUSDT", 0, cid, "buy", "limit", qty, price=price,
+        take_profit=price * 1.02, stop_loss=price * 0.98,
+    )  # fmt: skip
+
+
+def _submits(emitted: list[Event]) -> list[SubmitOrder]:
+    return [e for e in emitted if isinstance(e, SubmitOrder)]
+
+
+def test_an_open_entry_taken_back_sends_the_exits_it_announced_when_it_fills() -> None:
+    # the entry had filled 0.005 of 0.02 before the restart (the restored position holds it)
+    trader, emitted = _trader()
+    trader.account.restore({"BTCUSDT": 0.005}, {"BTCUSDT": 40_000.0})
+    done = trader.adopt_open_orders([(_entry("t-3", 0.02, 40_000.0), 0.005)])
+    assert done == ([], {}) and _submits(emitted) == []  # held until the entry's final report
+    filled = OrderUpdate("t", "binance", "BTCUSDT", 5, "t-3", "filled", "buy", "limit", 0.02,
+                         0.02, 40_000.0)  # fmt: skip
+    trader.on_event(topics.topic_for(filled), filled)
+    exits = _submits(emitted)
+    assert [(e.side, e.order_type, e.qty, e.reduce_only) for e in exits] == [
+        ("sell", "limit", 0.02, True),
+        ("sell", "stop", 0.02, True),
+    ]
+    assert (exits[0].price, exits[1].trigger_price) == (40_800.0, 39_200.0)
+
+
+def test_a_position_whose_entry_filled_while_down_gets_the_announced_exits_now() -> None:
+    trader, emitted = _trader()
+    trader.account.restore({"BTCUSDT": 0.02}, {"BTCUSDT": 40_000.0})
+    done = trader.adopt_open_orders([], {"BTCUSDT": (_entry("t-3", 0.02, 40_000.0), 0.02)})
+    exits = _submits(emitted)
+    assert done.protected == {"BTCUSDT": tuple(e.client_order_id for e in exits)}
+    assert [(e.side, e.order_type, e.qty) for e in exits] == [
+        ("sell", "limit", 0.02),
+        ("sell", "stop", 0.02),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("position", "open_exit", "why"),
+    [
+        (0.0, False, "flat: the exits already did their job"),
+        (0.02, True, "an exit still rests: it is paired, not doubled"),
+        (-0.02, False, "short: the buy entry is not what opened it"),
+    ],
+)
+def test_a_position_is_not_given_exits_twice_or_for_another_entry(
+    position: float, open_exit: bool, why: str
+) -> None:
+    trader, emitted = _trader()
+    if position:
+        trader.account.restore({"BTCUSDT": position}, {"BTCUSDT": 40_000.0})
+    orders = [(_exit("t-6", "sell", "stop", 39_000.0), 0.0)] if open_exit else []
+    done = trader.adopt_open_orders(orders, {"BTCUSDT": (_entry("t-3", 0.02, 40_000.0), 0.02)})
+    assert done.protected == {} and _submits(emitted) == [], why
