@@ -100,6 +100,7 @@ class CcxtExecution:
         self._heard: dict[str, float] = {}
         """time.monotonic() of the last report about each open order (the order poll's clock)."""
         self._poll_s = float(getattr(config, "order_poll_s", 0.0))
+        self._reconciling = False
         self.order_poll: OrderPoll | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -178,7 +179,14 @@ class CcxtExecution:
             loop.create_task(self._watch_trades(), name=f"{self._venue}-watch-trades"),
         ]
         if self._store is not None:
-            await reconcile(self, self._store, self._symbols)
+            # While reconciling, a failing store write stops the start instead of publishing
+            # anyway: the traders were just seeded from the store, so a fill it may already
+            # hold would count twice (later, a lost write is repaired by the next reconcile).
+            self._reconciling = True
+            try:
+                await reconcile(self, self._store, self._symbols)
+            finally:
+                self._reconciling = False
             if self._poll_s > 0.0:
                 self.order_poll = OrderPoll(self, self._store, self._poll_s, (ccxt.BaseError,))
                 self._tasks.append(
@@ -453,10 +461,16 @@ class CcxtExecution:
 
     def _stored(self, write: Any, *args: Any) -> bool:
         """Run a store write; a failing store is logged and does not silence the bus (the next
-        reconcile repairs the store from the exchange)."""
+        reconcile repairs the store from the exchange), except while reconciling (see `start`)."""
         try:
             return bool(write(*args))
-        except Exception:
+        except Exception as e:
+            if self._reconciling:
+                raise VenueError(
+                    f"{self._venue}: the order store failed while reconciling ({e}); not starting "
+                    "on a store that may not hold what the traders were seeded with: check the "
+                    "database and start again"
+                ) from e
             log.exception("%s: order store write failed; publishing anyway", self._venue)
             return True
 

@@ -392,3 +392,46 @@ def test_reconcile_when_order_finished_but_its_fill_never_stored_publishes_the_f
     assert f"order {coid} is filled with 0.05 filled, more than its fills in the store" in (
         caplog.text
     )
+
+
+@pytest.mark.parametrize("kind", VENUES)
+def test_reconcile_when_the_store_fails_to_record_a_fill_stops_the_start_and_publishes_nothing(
+    kind: str, bars: dict[str, BarSeries], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running, a failing store write is logged and the fill published anyway. At start it must
+    not be: the traders were seeded from the store, which may already hold that fill."""
+    import sqlite3
+
+    from tradeyard.errors import VenueError
+
+    coid = f"{TRADER}-1"
+
+    async def scenario() -> None:
+        store = open_store("", tmp_path)
+        async with fake_of(kind, bars) as harness:
+            await harness.fake.advance(1)
+            async with adapter_running(harness, store) as (bus, venue, _seen):
+                bus.publish(topics.command(kind), _order(kind, 1))
+                await venue.execution.drain()
+            for _ in range(3):  # it fills while the process is down
+                if not harness.order_open(coid):
+                    break
+                await harness.fake.advance(1)
+
+            def locked(_fill: Fill) -> bool:
+                raise sqlite3.OperationalError("database is locked")
+
+            monkeypatch.setattr(store, "record_fill", locked)
+            bus = InProcessBus()
+            seen: list[Event] = []
+            bus.subscribe(topics.execution(TRADER), lambda _t, e: seen.append(e))
+            venue = harness.adapter(bus, store)
+            try:
+                with pytest.raises(VenueError, match="the order store failed while reconciling"):
+                    await venue.execution.start()
+            finally:
+                await venue.close()
+            assert _fills(seen, coid) == []
+        store.close()
+
+    run(scenario())
