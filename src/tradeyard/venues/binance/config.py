@@ -27,6 +27,14 @@ class BinanceConfig(LiveVenueConfig, frozen=True, forbid_unknown_fields=True):
     """See `LiveVenueConfig`; Binance pushes a kline update every 250 ms while trades happen,
     and at least at each close."""
 
+    rest_weight_limit: Annotated[int, msgspec.Meta(ge=0)] = 2400
+    """Binance's request weight per minute and IP (USDⓈ-M: 2400; see `X-MBX-USED-WEIGHT-1M`).
+    Once 80 % of it is used, reads (backfills, order polls, account reads) wait for the next
+    minute and orders go on, instead of running into a 429 and then a 418 IP ban that would
+    stop the orders too. 0: no budget."""
+    rest_weight_window_s: Annotated[float, msgspec.Meta(gt=0.0)] = 60.0
+    """The weight window: one wall-clock minute on Binance (a fake may use another)."""
+
     algo_fill_hold_s: Annotated[float, msgspec.Meta(gt=0.0)] = 5.0
     """How long a fill (or order update) of an unknown order is held while one of our stops or
     take-profits on its symbol may have triggered, waiting for the ALGO_UPDATE that names its

@@ -52,7 +52,12 @@ def make_market_client(config: BinanceConfig, urls: VenueUrls) -> Any:
 
 def retry_policy(config: BinanceConfig) -> RetryPolicy:
     """The REST retry settings of `config`."""
-    return RetryPolicy(max_attempts=config.rest_max_attempts, max_wait_s=config.rest_max_wait_s)
+    return RetryPolicy(
+        max_attempts=config.rest_max_attempts,
+        max_wait_s=config.rest_max_wait_s,
+        weight_limit=config.rest_weight_limit,
+        weight_window_s=config.rest_weight_window_s,
+    )
 
 
 class BinanceMarketData(BarFeed):

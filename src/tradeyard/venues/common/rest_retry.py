@@ -70,6 +70,18 @@ class RetryPolicy:
     """Largest backoff ceiling."""
     max_wait_s: float = 300.0
     """A venue-named wait longer than this is not waited out: the error is raised."""
+    weight_limit: int = 0
+    """The venue's request weight per window and IP, as its `weight_header` counts it (Binance
+    USDⓈ-M: 2400 a minute); 0: no budget."""
+    weight_window_s: float = 60.0
+    """The weight window (Binance: one wall-clock minute)."""
+    weight_header: str = "X-MBX-USED-WEIGHT-1M"
+    weight_headroom: float = 0.8
+    """Once this share of the limit is used, reads (GET) wait for the next window; orders and
+    cancels go on, so trading never waits behind a backfill or a poll."""
+    read_weight: int = 5
+    """Weight counted for a read in flight (Binance's account, trade and order-history reads
+    cost 5, most others 1-2)."""
 
 
 def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
@@ -146,7 +158,14 @@ class RestRetryMixin:
     """Rate-limit waits so far (for monitoring and tests)."""
     clock_resyncs: int = 0
     """Clock resyncs so far."""
+    weight_waits: int = 0
+    """Reads held back for the next weight window so far."""
     _ty_blocked_until: float = 0.0
+    _ty_weight: tuple[int, int] = (-1, 0)
+    """(window number, weight used in it) from the venue's last answer."""
+    _ty_weight_warned: int = -1
+    _ty_reads: int = 0
+    """Reads in flight (counted by the weight budget)."""
 
     # -- tagging: which HTTP status and headers came with an error ----------------------------
     def handle_errors(
@@ -202,7 +221,7 @@ class RestRetryMixin:
                 # with a fresh timestamp, and the order keeps its client order id, so if the first
                 # one went through after all the venue refuses the copy as a duplicate (Binance
                 # -4116, Bybit 110072) instead of placing it twice.
-                return await super().fetch2(path, api, method, params, config)  # type: ignore[misc]
+                return await self._ty_send(policy, venue, where, path, api, method, params, config)
             except CCXT_ERROR as e:
                 kind = classify(e, self.error_table)
                 if kind == RATE:
@@ -248,6 +267,67 @@ class RestRetryMixin:
             return
         self.clock_resyncs += 1
         log.info("%s: clock resynced, local clock is %d ms ahead of the venue's", venue, offset)
+
+    async def _ty_send(
+        self,
+        policy: RetryPolicy,
+        venue: str,
+        where: str,
+        path: Any,
+        api: Any,
+        method: str,
+        params: Any,
+        config: Any,
+    ) -> Any:
+        """One try; a read (GET) first waits for room in the weight budget, if there is one."""
+        if not policy.weight_limit:
+            return await super().fetch2(path, api, method, params, config)  # type: ignore[misc]
+        read = method == "GET"
+        if read:
+            await self._ty_weight_gate(policy, venue, where)
+            self._ty_reads += 1
+        try:
+            return await super().fetch2(path, api, method, params, config)  # type: ignore[misc]
+        finally:
+            if read:
+                self._ty_reads -= 1
+            self._ty_note_weight(policy)
+
+    def _ty_note_weight(self, policy: RetryPolicy) -> None:
+        """Keep the weight the venue says this IP has used in the current window."""
+        raw = _header(getattr(self, "last_response_headers", None), policy.weight_header)
+        if raw is None:
+            return
+        try:
+            used = int(raw)
+        except ValueError:
+            return
+        self._ty_weight = (int(time.time() // policy.weight_window_s), used)
+
+    async def _ty_weight_gate(self, policy: RetryPolicy, venue: str, where: str) -> None:
+        """Hold a read until the next window while the weight used in this one, plus the reads
+        in flight (`read_weight` each: their cost is not known until they answer), would pass
+        `weight_headroom` of the limit: a 429, then a 418 IP ban, would stop the orders too."""
+        span = policy.weight_window_s
+        while True:
+            window, used = self._ty_weight
+            now = time.time()
+            current = int(now // span)
+            if window != current:
+                used = 0  # a new window: the count starts over
+            projected = used + (self._ty_reads + 1) * policy.read_weight
+            if projected <= policy.weight_headroom * policy.weight_limit:
+                return
+            wait = (current + 1) * span - now + 0.05
+            self.weight_waits += 1
+            if self._ty_weight_warned != current:
+                self._ty_weight_warned = current
+                log.warning(
+                    "%s: %d of %d request weight used this window (%d reads in flight); reads "
+                    "(%s) wait %.1fs for the next one, orders go on", venue, used,
+                    policy.weight_limit, self._ty_reads, where, wait,
+                )  # fmt: skip
+            await asyncio.sleep(wait)
 
     async def _ty_wait_gate(self) -> None:
         delay = self._ty_blocked_until - time.monotonic()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -331,3 +332,44 @@ def test_binance_cancel_when_order_unknown_maps_to_unknown_order_and_logs(
 
     run(scenario())
     assert any("cancel of trend-1-404 failed" in m and "-2011" in m for m in _messages(caplog))
+
+
+@pytest.mark.parametrize("budget", [True, False])
+def test_binance_rest_when_reads_near_the_weight_limit_they_wait_for_the_next_window(
+    bars, caplog: pytest.LogCaptureFixture, budget: bool
+) -> None:
+    """A burst of account reads (weight 5 each) against a 60-a-window limit. With the budget,
+    reads pause at 80 % until the window turns and the venue never answers 429, while an order
+    sent meanwhile goes straight out; without it, the burst runs into 429s (the control)."""
+    caplog.set_level(logging.INFO)
+    window = 3.0
+    fake_config = FakeBinanceConfig(
+        substeps=2, warmup_bars=WARMUP, weight_limit=60, weight_window_s=window
+    )
+    limit = 60 if budget else 0
+    waits: list[int] = []
+
+    async def scenario() -> None:
+        cfg = {"rest_weight_limit": limit, "rest_weight_window_s": window}
+        async with running(bars, fake_config=fake_config, **cfg) as (_fake, bus, venue, seen):
+            client = venue.execution._client
+            await asyncio.sleep(window - time.time() % window + 0.1)  # a fresh window
+            reads = asyncio.gather(*(client.fetch_balance() for _ in range(14)))
+            await asyncio.sleep(0.3)  # the reads are under way (and waiting, with the budget)
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            await _submit(bus, venue, _order("ETHUSDT", 0.05))
+            order_s = loop.time() - t0
+            await reads
+            waits.extend([client.rate_limit_waits, client.weight_waits])
+            assert [u.status for u in _updates(seen)] == ["new"]
+            if budget:
+                assert order_s < 1.0  # not held behind the reads
+
+    run(scenario(), timeout_s=60)
+    rate_limited, held = waits
+    if budget:
+        assert rate_limited == 0 and held >= 1
+        assert any("request weight used this window" in m for m in _messages(caplog))
+    else:
+        assert rate_limited >= 1 and held == 0
