@@ -101,6 +101,18 @@ class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     interval: str = "1m"
     warmup_bars: Annotated[int, msgspec.Meta(ge=0, le=1500)] = 200
     reconnect_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 0.2
+    # -- how the adapter rides out faults (docs/resilience.md, "Settings") --
+    reconnect_max_delay_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
+    stale_after_s: Annotated[float, msgspec.Meta(gt=0.0)] | None = None
+    """Silence on a kline stream that counts as dead; unset: the venue's default (Binance
+    30 s, Bybit 90 s)."""
+    rest_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=20)] = 5
+    rest_max_wait_s: Annotated[float, msgspec.Meta(ge=0.0)] = 300.0
+    order_poll_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
+    """An open order the private stream said nothing about for this long is asked about over
+    REST (0: off)."""
+    rest_weight_limit: Annotated[int, msgspec.Meta(ge=0)] = 2400
+    """Binance only: the request weight a minute reads are kept under (at 80 %; 0: off)."""
     rate_limit: bool = True
     order_transport: Literal["rest", "websocket"] = "rest"
     """Orders over REST, or over the exchange's websocket trading API (not for "demo")."""

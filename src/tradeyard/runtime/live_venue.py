@@ -88,6 +88,15 @@ def build_live_venue(
     The account reads go through the adapter's own keyed execution client, so the secret stays
     in one object and only the adapter's wire modules know ccxt.
     """
+    # the fault-handling settings both adapters share (unset stale_after_s: the venue's own)
+    resilience: dict[str, Any] = {
+        "reconnect_max_delay_s": entry.reconnect_max_delay_s,
+        "rest_max_attempts": entry.rest_max_attempts,
+        "rest_max_wait_s": entry.rest_max_wait_s,
+        "order_poll_s": entry.order_poll_s,
+    }
+    if entry.stale_after_s is not None:
+        resilience["stale_after_s"] = entry.stale_after_s
     if entry.kind == "bybit":
         from tradeyard.venues.bybit import BybitConfig
         from tradeyard.venues.bybit import build_venue as build_bybit
@@ -100,7 +109,7 @@ def build_live_venue(
             warmup_bars=min(entry.warmup_bars, 999), reconnect_delay_s=entry.reconnect_delay_s,
             rate_limit=entry.rate_limit, order_transport=entry.order_transport,
             margin_mode=entry.margin_mode, mark_price=entry.mark_price, trades=entry.trades,
-            partial_bars=entry.partial_bars,
+            partial_bars=entry.partial_bars, **resilience,
         )  # fmt: skip
         adapter: Any = build_bybit(bus, bybit, env)
     else:
@@ -113,6 +122,7 @@ def build_live_venue(
             reconnect_delay_s=entry.reconnect_delay_s, rate_limit=entry.rate_limit,
             order_transport=entry.order_transport, margin_mode=entry.margin_mode,
             mark_price=entry.mark_price, trades=entry.trades, partial_bars=entry.partial_bars,
+            rest_weight_limit=entry.rest_weight_limit, **resilience,
         )  # fmt: skip
         adapter = build_venue(bus, binance, env)
     adapter.attach_store(store)
