@@ -376,3 +376,46 @@ def test_restarted_node_when_a_bracket_entry_filled_while_down_sends_its_exits(
             )
 
     run(scenario())
+
+
+def test_running_node_when_a_trade_by_hand_moves_the_exchange_warns_and_clears_when_undone(
+    bars: dict[str, BarSeries],
+    env: dict[str, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The position watch: while the node runs, a trade by hand on the same account makes the
+    exchange differ from what the trader owns; after two checks in a row one WARNING says so,
+    and when the hand trade is undone one INFO says they agree again."""
+    caplog.set_level(logging.INFO, logger=NODE_LOG)
+
+    async def scenario() -> None:
+        async with exchange(bars, tmp_path) as (fake, path, price):
+            text = path.read_text().replace(
+                'symbols = ["ETHUSDT"]', 'symbols = ["ETHUSDT"]\nposition_check_s = 0.2'
+            )
+            path.write_text(text)
+            async with running_node(path, env, fake) as node:
+                opened = await go_long(node, fake, price)
+                watch = node._watches[0]
+                await asyncio.sleep(0.5)
+                assert watch.reported == set()  # the trader's own fill: no difference
+                qty = (Decimal(str(opened)) / 2).quantize(Decimal("0.001"))
+                for side in ("BUY", "SELL"):  # by hand, then undone by hand
+                    fake.exchange.place(
+                        DEFAULT_API_KEY,
+                        {"symbol": SYMBOL, "side": side, "type": "MARKET", "quantity": str(qty)},
+                    )
+                    await fake.advance(1)
+                    want = {SYMBOL} if side == "BUY" else set()
+                    await wait_until(lambda want=want: watch.reported == want, 5.0)
+                    if side == "BUY":
+                        assert node.traders["t1"].positions[SYMBOL] == pytest.approx(opened)
+        warnings = node_warnings(caplog)
+        assert len(warnings) == 1, warnings
+        assert warnings[0].startswith(f"binance {SYMBOL}: the exchange holds +")
+        assert f"binance {SYMBOL}: the exchange's position and the traders' agree again" in (
+            caplog.text
+        )
+
+    run(scenario())

@@ -113,6 +113,9 @@ class VenueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     REST (0: off)."""
     rest_weight_limit: Annotated[int, msgspec.Meta(ge=0)] = 2400
     """Binance only: the request weight a minute reads are kept under (at 80 %; 0: off)."""
+    position_check_s: Annotated[float, msgspec.Meta(ge=0.0)] = 30.0
+    """While running, compare the traders' positions with the exchange's this often; a
+    difference seen at two checks in a row is a WARNING (0: off; runtime/position_watch.py)."""
     rate_limit: bool = True
     order_transport: Literal["rest", "websocket"] = "rest"
     """Orders over REST, or over the exchange's websocket trading API (not for "demo")."""

@@ -71,10 +71,17 @@ from tradeyard.events import (
 from tradeyard.events.topics import topic_for
 from tradeyard.runtime.config import RunConfig
 from tradeyard.runtime.live_venue import LiveVenue, build_live_venue
-from tradeyard.runtime.restart import adopt_open_orders, compare_positions, restore_positions
+from tradeyard.runtime.position_watch import PositionWatch
+from tradeyard.runtime.restart import (
+    adopt_open_orders,
+    compare_positions,
+    owners_of,
+    restore_positions,
+)
 from tradeyard.store import OrderStore, open_store
 from tradeyard.strategies import get as get_strategy
 from tradeyard.venues.common.account_stream import AccountStream, ExchangePosition
+from tradeyard.venues.common.tasks import cancel_and_wait
 from tradeyard.venues.sim import SimVenue, SimVenueConfig
 from tradeyard.venues.sim.config import default_instrument
 
@@ -142,6 +149,8 @@ class Node:
         self._refresh_again: set[str] = set()
         self._accounts: dict[str, AccountStream] = {}
         self._checkpoints: asyncio.Task[None] | None = None
+        self._watches: list[PositionWatch] = []
+        self._watch_tasks: list[asyncio.Task[None]] = []
         self.exchange_positions: dict[str, dict[str, float]] = {}
         """Per live venue, the positions its private websocket last reported (symbol → qty)."""
         self._built = False
@@ -353,6 +362,17 @@ class Node:
             if self.store is not None and traders:
                 adopt_open_orders(self.store, name, traders)
             compare_positions(name, on_exchange, traders, self.store, lv.entry.symbols)
+            self.exchange_positions[name] = dict(on_exchange)  # the stream keeps it current
+            if traders and lv.entry.position_check_s > 0.0:
+                others = {
+                    o: pos
+                    for o, pos in owners_of(name, traders, self.store).items()
+                    if o not in self.traders
+                }
+                self._watches.append(
+                    PositionWatch(name, traders, self.exchange_positions[name], others,
+                                  lv.entry.symbols)
+                )  # fmt: skip
             if self._traders_on(name):
                 stream = lv.account_stream(
                     functools.partial(self._on_wallet, name),
@@ -369,6 +389,11 @@ class Node:
         gc.freeze()
         if self.store is not None:
             self._checkpoints = asyncio.get_running_loop().create_task(self._checkpoint_loop())
+        for watch in self._watches:
+            every = self.cfg.venue(watch.venue).position_check_s
+            self._watch_tasks.append(
+                asyncio.get_running_loop().create_task(self._watch_loop(watch, every))
+            )
         self.started.set()
         log.info("node running: %s", self)
 
@@ -381,6 +406,15 @@ class Node:
                 await asyncio.to_thread(self.store.checkpoint)
             except Exception as e:  # the next round tries again; commits are unaffected
                 log.warning("order store checkpoint failed: %s", e)
+
+    async def _watch_loop(self, watch: PositionWatch, every_s: float) -> None:
+        """The traders' positions against the exchange's (`runtime.position_watch`)."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                watch.check()
+            except Exception:  # a bug here must not stop trading; the next round tries again
+                log.exception("%s: position check failed", watch.venue)
 
     def request_stop(self) -> None:
         self._stop.set()
@@ -460,6 +494,8 @@ class Node:
             self._checkpoints.cancel()
             with contextlib.suppress(BaseException):
                 await self._checkpoints
+        await cancel_and_wait(self._watch_tasks)
+        self._watch_tasks.clear()
         for stream in self._accounts.values():
             await stream.close()
         self._accounts.clear()

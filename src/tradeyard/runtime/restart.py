@@ -24,7 +24,14 @@ from tradeyard.bots import Trader
 from tradeyard.events import SubmitOrder
 from tradeyard.store import OrderRecord, OrderStore
 
-__all__ = ["adopt_open_orders", "compare_positions", "restore_positions"]
+__all__ = [
+    "adopt_open_orders",
+    "compare_positions",
+    "differences",
+    "owners_of",
+    "restore_positions",
+    "warn_difference",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +97,59 @@ def _as_command(r: OrderRecord) -> SubmitOrder:
     )  # fmt: skip
 
 
+def owners_of(
+    venue: str, traders: Sequence[Trader], store: OrderStore | None
+) -> dict[str, dict[str, float]]:
+    """Who owns what on `venue`: each trader's positions, plus, from the store, traders whose
+    fills are there but who no longer trade on the venue (their positions do not move)."""
+    owners: dict[str, dict[str, float]] = {
+        t.bot_id: {s: q for s, q in t.positions.items() if q} for t in traders
+    }
+    if store is not None:
+        for (tid, symbol), p in store.positions(venue).items():
+            if tid not in owners:  # its fills are in the store, but nobody trades them now
+                owners.setdefault(f"{tid} (not trading on this venue)", {})[symbol] = p.qty
+    return owners
+
+
+def differences(
+    exchange: Mapping[str, float],
+    owners: Mapping[str, Mapping[str, float]],
+    symbols: Collection[str],
+) -> dict[str, tuple[float, float, dict[str, float]]]:
+    """Symbol → (exchange's position, sum the owners hold, each owner's part), for the symbols
+    of `symbols` or of the exchange where the two differ."""
+    held = {s for pos in owners.values() for s in pos}
+    out: dict[str, tuple[float, float, dict[str, float]]] = {}
+    for symbol in sorted((held & set(symbols)) | set(exchange)):
+        on_exchange = exchange.get(symbol, 0.0)
+        parts = {o: pos[symbol] for o, pos in owners.items() if symbol in pos}
+        owned = round(sum(parts.values()), 12)
+        if abs(on_exchange - owned) > 1e-9:
+            out[symbol] = (on_exchange, owned, parts)
+    return out
+
+
+def warn_difference(
+    venue: str, symbol: str, on_exchange: float, owned: float, parts: Mapping[str, float]
+) -> None:
+    """One WARNING: the quantities, who owns what, and the fix for the direction."""
+    who = ", ".join(f"{o} {q:+g}" for o, q in parts.items()) or "none"
+    if owned == 0.0 or (owned * on_exchange > 0.0 and abs(on_exchange) > abs(owned)):
+        fix = ("The traders trade only what they own: close the difference on the "
+               "exchange by hand, or leave it knowing no trader manages it")  # fmt: skip
+    else:
+        fix = ("The traders count on quantity the exchange does not hold (closed by "
+               "hand or liquidated?) and size their next orders on it: trade the "
+               "difference on the exchange by hand so the two agree")  # fmt: skip
+    log.warning(
+        "%s %s: the exchange holds %+g but the traders own %+g by the order store "
+        "(%s): a difference of %+g traded outside them (by hand, by another system on "
+        "this account, or a fill the store never got). %s", venue, symbol, on_exchange,
+        owned, who, round(on_exchange - owned, 12), fix,
+    )  # fmt: skip
+
+
 def compare_positions(
     venue: str,
     exchange: Mapping[str, float],
@@ -100,13 +160,7 @@ def compare_positions(
     """Warn, per symbol, where the exchange's position is not the sum of what the traders own
     (manual trades, another system on the account, a fill the store never got). The traders
     trade only what they own, so the difference stays as it is until a human acts."""
-    owners: dict[str, dict[str, float]] = {
-        t.bot_id: {s: q for s, q in t.positions.items() if q} for t in traders
-    }
-    if store is not None:
-        for (tid, symbol), p in store.positions(venue).items():
-            if tid not in owners:  # its fills are in the store, but nobody trades them now
-                owners.setdefault(f"{tid} (not trading on this venue)", {})[symbol] = p.qty
+    owners = owners_of(venue, traders, store)
     held = {s for pos in owners.values() for s in pos}
     for symbol in sorted(held - set(configured)):
         log.warning(
@@ -115,23 +169,5 @@ def compare_positions(
             "check it", venue, symbol,
             ", ".join(f"{o} {pos[symbol]:+g}" for o, pos in owners.items() if symbol in pos),
         )  # fmt: skip
-    for symbol in sorted((held & set(configured)) | set(exchange)):
-        on_exchange = exchange.get(symbol, 0.0)
-        parts = {o: pos[symbol] for o, pos in owners.items() if symbol in pos}
-        owned = round(sum(parts.values()), 12)
-        if abs(on_exchange - owned) <= 1e-9:
-            continue
-        who = ", ".join(f"{o} {q:+g}" for o, q in parts.items()) or "none"
-        if owned == 0.0 or (owned * on_exchange > 0.0 and abs(on_exchange) > abs(owned)):
-            fix = ("The traders trade only what they own: close the difference on the "
-                   "exchange by hand, or leave it knowing no trader manages it")  # fmt: skip
-        else:
-            fix = ("The traders count on quantity the exchange does not hold (closed by "
-                   "hand or liquidated?) and size their next orders on it: trade the "
-                   "difference on the exchange by hand so the two agree")  # fmt: skip
-        log.warning(
-            "%s %s: the exchange holds %+g but the traders own %+g by the order store "
-            "(%s): a difference of %+g traded outside them (by hand, by another system on "
-            "this account, or a fill the store never got). %s", venue, symbol, on_exchange,
-            owned, who, round(on_exchange - owned, 12), fix,
-        )  # fmt: skip
+    for symbol, (on_exchange, owned, parts) in differences(exchange, owners, configured).items():
+        warn_difference(venue, symbol, on_exchange, owned, parts)
