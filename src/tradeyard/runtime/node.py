@@ -364,14 +364,9 @@ class Node:
             compare_positions(name, on_exchange, traders, self.store, lv.entry.symbols)
             self.exchange_positions[name] = dict(on_exchange)  # the stream keeps it current
             if traders and lv.entry.position_check_s > 0.0:
-                others = {
-                    o: pos
-                    for o, pos in owners_of(name, traders, self.store).items()
-                    if o not in self.traders
-                }
                 self._watches.append(
-                    PositionWatch(name, traders, self.exchange_positions[name], others,
-                                  lv.entry.symbols)
+                    PositionWatch(name, traders, self.exchange_positions[name],
+                                  functools.partial(self._others_on, name), lv.entry.symbols)
                 )  # fmt: skip
             if self._traders_on(name):
                 stream = lv.account_stream(
@@ -406,6 +401,16 @@ class Node:
                 await asyncio.to_thread(self.store.checkpoint)
             except Exception as e:  # the next round tries again; commits are unaffected
                 log.warning("order store checkpoint failed: %s", e)
+
+    def _others_on(self, venue: str) -> dict[str, dict[str, float]]:
+        """What the store says owners other than this node's traders hold on `venue` (another
+        node sharing the store and the account, a trader no longer configured)."""
+        if self.store is None:
+            return {}
+        mine = self._traders_on(venue)
+        return {
+            o: p for o, p in owners_of(venue, mine, self.store).items() if o not in self.traders
+        }
 
     async def _watch_loop(self, watch: PositionWatch, every_s: float) -> None:
         """The traders' positions against the exchange's (`runtime.position_watch`)."""

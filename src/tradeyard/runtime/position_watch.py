@@ -13,7 +13,7 @@ agree again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from tradeyard.bots import Trader
 from tradeyard.runtime.restart import differences, warn_difference
@@ -31,15 +31,16 @@ class PositionWatch:
         venue: str,
         traders: Sequence[Trader],
         exchange: Mapping[str, float],
-        others: Mapping[str, Mapping[str, float]],
+        others: Callable[[], Mapping[str, Mapping[str, float]]],
         symbols: Collection[str],
     ) -> None:
         self.venue = venue
         self._traders = list(traders)
         self._exchange = exchange
         """The exchange's positions as the private stream keeps them (a live mapping)."""
-        self._others = dict(others)
-        """Owners that do not trade here (from the store at start: their positions stay)."""
+        self._others = others
+        """Owners on the account that are not this node's traders, read at each check (from
+        the store: traders of another node sharing it and the account, or no longer trading)."""
         self._symbols = list(symbols)
         self._seen: set[str] = set()
         """Symbols that differed at the last check."""
@@ -51,7 +52,7 @@ class PositionWatch:
         owners: dict[str, Mapping[str, float]] = {
             t.bot_id: {s: q for s, q in t.positions.items() if q} for t in self._traders
         }
-        owners.update(self._others)
+        owners.update(self._others())
         found = differences(self._exchange, owners, self._symbols)
         new = []
         for symbol, (on_exchange, owned, parts) in found.items():

@@ -100,15 +100,16 @@ def _as_command(r: OrderRecord) -> SubmitOrder:
 def owners_of(
     venue: str, traders: Sequence[Trader], store: OrderStore | None
 ) -> dict[str, dict[str, float]]:
-    """Who owns what on `venue`: each trader's positions, plus, from the store, traders whose
-    fills are there but who no longer trade on the venue (their positions do not move)."""
+    """Who owns what on `venue`: each of `traders`' positions, plus, from the store, the other
+    traders whose fills are there (another node sharing the store and the account, or a trader
+    no longer configured)."""
     owners: dict[str, dict[str, float]] = {
         t.bot_id: {s: q for s, q in t.positions.items() if q} for t in traders
     }
     if store is not None:
         for (tid, symbol), p in store.positions(venue).items():
-            if tid not in owners:  # its fills are in the store, but nobody trades them now
-                owners.setdefault(f"{tid} (not trading on this venue)", {})[symbol] = p.qty
+            if tid not in owners:  # its fills are in the store, but not one of `traders`
+                owners.setdefault(f"{tid} (not on this node)", {})[symbol] = p.qty
     return owners
 
 
