@@ -345,6 +345,24 @@ def test_reconcile_when_pending_intent_reached_exchange_publishes_its_real_state
     run(scenario())
 
 
+async def _sent_then_filled_while_down(harness: Harness, store: OrderStore, kind: str) -> Any:
+    """Order 1 sent by an adapter that then stops; it fills on the exchange while the process
+    is down. Returns its record as the store has it (acknowledged, nothing filled)."""
+    coid = f"{TRADER}-1"
+    await harness.fake.advance(1)
+    async with adapter_running(harness, store) as (bus, venue, _seen):
+        bus.publish(topics.command(kind), _order(kind, 1))
+        await venue.execution.drain()
+    for _ in range(3):
+        if not harness.order_open(coid):
+            break
+        await harness.fake.advance(1)
+    assert not harness.order_open(coid)
+    record = store.order(coid)
+    assert record is not None
+    return record
+
+
 @pytest.mark.parametrize("kind", VENUES)
 def test_reconcile_when_order_finished_but_its_fill_never_stored_publishes_the_fill_once(
     kind: str, bars: dict[str, BarSeries], tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -358,16 +376,8 @@ def test_reconcile_when_order_finished_but_its_fill_never_stored_publishes_the_f
     async def scenario() -> None:
         store = open_store("", tmp_path)
         async with fake_of(kind, bars) as harness:
-            await harness.fake.advance(1)
-            async with adapter_running(harness, store) as (bus, venue, _seen):
-                bus.publish(topics.command(kind), _order(kind, 1))
-                await venue.execution.drain()
-            record = store.order(coid)
-            assert record is not None and record.status == "new" and record.venue_order_id
-            for _ in range(3):  # it fills while the process is down
-                if not harness.order_open(coid):
-                    break
-                await harness.fake.advance(1)
+            record = await _sent_then_filled_while_down(harness, store, kind)
+            assert record.status == "new" and record.venue_order_id
             # what the order stream got written before the stop; the fill row never was
             filled = OrderUpdate(
                 TRADER, kind, SYMBOL, record.updated_ms + 1, coid, "filled", "buy",  # type: ignore[arg-type]
@@ -409,14 +419,7 @@ def test_reconcile_when_the_store_fails_to_record_a_fill_stops_the_start_and_pub
     async def scenario() -> None:
         store = open_store("", tmp_path)
         async with fake_of(kind, bars) as harness:
-            await harness.fake.advance(1)
-            async with adapter_running(harness, store) as (bus, venue, _seen):
-                bus.publish(topics.command(kind), _order(kind, 1))
-                await venue.execution.drain()
-            for _ in range(3):  # it fills while the process is down
-                if not harness.order_open(coid):
-                    break
-                await harness.fake.advance(1)
+            await _sent_then_filled_while_down(harness, store, kind)
 
             def locked(_fill: Fill) -> bool:
                 raise sqlite3.OperationalError("database is locked")
