@@ -6,8 +6,14 @@ Cases (each run in a fresh subprocess so peak RSS belongs to that case alone):
   (b) the 15 symbols of the shared 2025 Binance set over their common 30-day window (needs
       ../shared/data; falls back to the 10 bundled symbols when it is absent, and says so).
 
+Each case runs with two accounts (bench/_accounts.py): `default`, the command line's trader (95 %
+of a 10,000 USDT wallet), which runs dry on the 1M chained bars before their end and then sends
+no order, and `funded` (fixed 1,000 USDT positions on 10 M USDT), which trades to the last bar.
+"last order" says where in the run's time span the last fill was.
+
 Bars/s counts only the engine's run (data already in memory); load time is shown apart.
 Usage: python bench/backtest_throughput.py [--case a|b|all] [--strategy NAME] [--bars N]
+       [--account default|funded|all]
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _accounts import ACCOUNTS, Account, bench_config, last_order_share  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "binance-usdm" / "1m"
 SET_15 = (
     "AVAXUSDT",
@@ -60,9 +68,8 @@ def basket_series():
     return list(bars.values()), "10 bundled symbols, 30 days (../shared/data not found)"
 
 
-def run_case(case: str, strategy: str, n: int) -> dict[str, object]:
+def run_case(case: str, strategy: str, n: int, account: Account) -> dict[str, object]:
     from tradeyard.backtest.runner import run_backtest
-    from tradeyard.config import BacktestConfig, StrategyConfig
 
     t_load = time.perf_counter()
     if case == "a":
@@ -70,18 +77,18 @@ def run_case(case: str, strategy: str, n: int) -> dict[str, object]:
     else:
         bars, what = basket_series()
     load_s = time.perf_counter() - t_load
-    cfg = BacktestConfig(strategies=[StrategyConfig(id=strategy, strategy=strategy)])
-    from tradeyard.config.load import validate
-
-    cfg = validate(cfg)
+    cfg = bench_config(strategy, account)
     t = time.perf_counter()
     results = run_backtest(cfg, bars, {}, charts=False)
     run_s = time.perf_counter() - t
     total = sum(len(b) for b in bars)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    first = min(int(b.open_time[0]) for b in bars)
+    last = max(int(b.open_time[-1]) for b in bars)
     return {
         "case": case,
         "strategy": strategy,
+        "account": account,
         "data": what,
         "bars": total,
         "seconds": round(run_s, 3),
@@ -89,6 +96,8 @@ def run_case(case: str, strategy: str, n: int) -> dict[str, object]:
         "load_s": round(load_s, 2),
         "peak_rss_mb": round(peak_mb, 1),
         "trades": int(results[0].metrics["trades"]),
+        "fills": len(results[0].fills),
+        "last_order": round(100 * last_order_share(results[0], first, last)),
     }
 
 
@@ -99,39 +108,44 @@ def main() -> None:
     ap.add_argument("--case", default="all", choices=["a", "b", "all"])
     ap.add_argument("--strategy", default="all")
     ap.add_argument("--bars", type=int, default=1_000_000)
+    ap.add_argument("--account", default="all", choices=[*ACCOUNTS, "all"])
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_case(args.case, args.strategy, args.bars)))
+        print(json.dumps(run_case(args.case, args.strategy, args.bars, args.account)))
         return
     cases = ["a", "b"] if args.case == "all" else [args.case]
     strategies = ["sma_cross", "bollinger_rv"] if args.strategy == "all" else [args.strategy]
+    accounts = ACCOUNTS if args.account == "all" else (args.account,)
     print(
-        f"{'case':<5}{'strategy':<14}{'bars':>11}{'seconds':>9}{'bars/s':>12}{'peak RSS MB':>13}{'trades':>8}  data"
+        f"{'case':<5}{'strategy':<14}{'account':<9}{'bars':>11}{'seconds':>9}{'bars/s':>12}"
+        f"{'peak RSS MB':>13}{'trades':>8}{'fills':>8}{'last order':>12}  data"
     )
-    for case in cases:
-        for strategy in strategies:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    "--case",
-                    case,
-                    "--strategy",
-                    strategy,
-                    "--bars",
-                    str(args.bars),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(
-                f"{r['case']:<5}{r['strategy']:<14}{r['bars']:>11,}{r['seconds']:>9}{r['bars_per_s']:>12,}"
-                f"{r['peak_rss_mb']:>13}{r['trades']:>8}  {r['data']}"
-            )
+    for case, strategy, account in ((c, s, a) for c in cases for s in strategies for a in accounts):
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--case",
+                case,
+                "--strategy",
+                strategy,
+                "--bars",
+                str(args.bars),
+                "--account",
+                account,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"{r['case']:<5}{r['strategy']:<14}{r['account']:<9}{r['bars']:>11,}"
+            f"{r['seconds']:>9}{r['bars_per_s']:>12,}{r['peak_rss_mb']:>13}{r['trades']:>8}"
+            f"{r['fills']:>8}{r['last_order']:>11}%  {r['data']}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,13 @@ drops every signal (same bars visited up to the first order, no chain at all), a
 difference per order and per event. The events are counted in a third run with a journal on
 `cmd.>` and `exec.>`.
 
+The trader is the `funded` one of bench/_accounts.py by default (fixed 1,000 USDT positions on a
+10 M USDT wallet), so every signal that changes the position is an order to the last bar;
+`--account default` runs the command line's trader, whose wallet runs dry before the end.
+
 Best of `--repeat` runs in one process (the machine's speed drifts; compare figures taken side
 by side). Usage: python bench/order_chain.py [--bars N] [--strategy NAME] [--repeat K]
+       [--account funded|default]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _accounts import ACCOUNTS, Account, bench_config
 
 
 def _timed(cfg, bars, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -35,15 +41,13 @@ def _timed(cfg, bars, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return best
 
 
-def measure(strategy: str, n: int, repeat: int) -> dict[str, float]:
+def measure(strategy: str, n: int, repeat: int, account: Account) -> dict[str, float]:
     from _chained import chained_series
     from tradeyard.backtest.runner import run_backtest
     from tradeyard.bots.trader import Trader
-    from tradeyard.config import BacktestConfig, StrategyConfig
-    from tradeyard.config.load import validate
 
     bars = [chained_series("BTCUSDT", n)]
-    cfg = validate(BacktestConfig(strategies=[StrategyConfig(id=strategy, strategy=strategy)]))
+    cfg = bench_config(strategy, account)
     counts: Counter[str] = Counter()
 
     def count(_topic: str, event: object) -> None:
@@ -82,6 +86,7 @@ def main() -> None:
     ap.add_argument("--bars", type=int, default=1_000_000)
     ap.add_argument("--strategy", default="all")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--account", default="funded", choices=ACCOUNTS)
     args = ap.parse_args()
     names = ["sma_cross", "bollinger_rv"] if args.strategy == "all" else [args.strategy]
     print(
@@ -89,7 +94,7 @@ def main() -> None:
         f"{'fills':>7}{'events':>8}{'µs/order':>10}{'µs/event':>10}"
     )
     for name in names:
-        r = measure(name, args.bars, args.repeat)
+        r = measure(name, args.bars, args.repeat, args.account)
         print(
             f"{name:<14}{r['bars']:>11,}{r['full_s']:>8.2f}{r['no_orders_s']:>11.2f}"
             f"{r['signals']:>9,}{r['orders']:>8,}{r['fills']:>7,}{r['events']:>8,}"
