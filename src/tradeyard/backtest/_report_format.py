@@ -1,4 +1,5 @@
-"""HTML fragments of the backtest report: value formatting, the metrics and trade tables.
+"""HTML fragments of the backtest report: value formatting, the metrics, trade and skipped-signal
+tables.
 
 Everything that ends up in the HTML goes through `html.escape` here.
 """
@@ -11,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from tradeyard.backtest.metrics import METRIC_KEYS
-from tradeyard.backtest.results import BacktestResult, ClosedTrade
+from tradeyard.backtest.results import BacktestResult, ClosedTrade, SkippedSignals
+from tradeyard.bots.sizing_record import SKIP_KINDS
 
 __all__ = [
     "METRIC_LABELS",
@@ -21,6 +23,7 @@ __all__ = [
     "fmt_time",
     "header_html",
     "metrics_table_html",
+    "skipped_table_html",
     "trades_table_html",
 ]
 
@@ -39,6 +42,7 @@ METRIC_LABELS: dict[str, str] = {
     "best_trade": "Best trade",
     "worst_trade": "Worst trade",
     "trades": "Trades",
+    "signals_skipped": "Signals not traded",
     "exposure": "Exposure",
     "fees_paid": "Fees paid",
     "funding_paid": "Funding paid",
@@ -58,7 +62,7 @@ _MONEY = frozenset(
     }
 )
 _RATIO = frozenset({"sharpe", "sortino", "profit_factor"})
-_COUNT = frozenset({"trades", "bars"})
+_COUNT = frozenset({"trades", "signals_skipped", "bars"})
 TRADE_COLUMNS = (
     "Symbol",
     "Side",
@@ -201,3 +205,17 @@ def trades_table_html(trades: Sequence[ClosedTrade], max_rows: int) -> str:
     body = "".join(_trade_row(t) for t in shown)
     table = f'<table class="trades"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return note + table
+
+
+def skipped_table_html(skipped: Sequence[SkippedSignals]) -> str:
+    """Signals the trader could not trade, one row per kind, with the first one in words."""
+    head = "".join(
+        f"<th>{_esc(c)}</th>" for c in ("Why", "Signals", "First (UTC)", "Last (UTC)", "First one")
+    )
+    rows = "".join(
+        f"<tr><td>{_esc(SKIP_KINDS.get(s.kind, s.kind))}</td>"
+        f'<td class="num">{s.count:,d}</td><td>{_esc(fmt_time(s.first_time))}</td>'
+        f"<td>{_esc(fmt_time(s.last_time))}</td><td>{_esc(s.example)}</td></tr>"
+        for s in skipped
+    )
+    return f'<table class="trades"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'

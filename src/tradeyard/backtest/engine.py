@@ -164,8 +164,6 @@ class BacktestEngine:
                 )
 
 
-
-
 def _aggregate(
     aggregators: list[AggregatorBot],
     chunk: MergedChunk,

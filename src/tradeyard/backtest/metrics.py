@@ -29,6 +29,8 @@ Definitions (returns are fractions: 0.05 means +5 %):
 - ``avg_trade_pnl``, ``best_trade``, ``worst_trade``: mean / max / min net trade PnL (0.0 without
   trades).
 - ``trades``: number of closed trades (an ``int``).
+- ``signals_skipped``: signals that asked for a position change the trader could not order
+  (below one quantity step, the exchange's minimums, margin, ...; ``result.skipped``).
 - ``bars``: ``result.bars_processed`` (an ``int``).
 - ``exposure``, ``fees_paid``, ``funding_paid``: copied from the result.
 """
@@ -72,6 +74,7 @@ METRIC_KEYS: tuple[str, ...] = (
     "best_trade",
     "worst_trade",
     "trades",
+    "signals_skipped",
     "exposure",
     "fees_paid",
     "funding_paid",
@@ -224,6 +227,7 @@ def compute_metrics(result: BacktestResult) -> dict[str, float]:
     out["best_trade"] = _finite(best)
     out["worst_trade"] = _finite(worst)
     out["trades"] = n_trades
+    out["signals_skipped"] = sum(s.count for s in result.skipped)
     out["exposure"] = _finite(result.exposure)
     out["fees_paid"] = _finite(result.fees_paid)
     out["funding_paid"] = _finite(result.funding_paid)

@@ -24,7 +24,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from tradeyard.backtest._report_format import header_html, metrics_table_html, trades_table_html
+from tradeyard.backtest._report_format import (
+    header_html,
+    metrics_table_html,
+    skipped_table_html,
+    trades_table_html,
+)
 from tradeyard.backtest.metrics import compute_metrics, drawdown_series
 from tradeyard.backtest.results import BacktestResult, SymbolChart
 
@@ -327,6 +332,12 @@ def render_report(results: Sequence[BacktestResult], title: str = "tradeyard bac
                 f"{html.escape(first.label)}.</p>"
             )
         sections += [f"<h2>Symbols — {html.escape(first.label)}</h2>", note, plots[1]]
+    for r in results:
+        if r.skipped:
+            sections += [
+                f"<h2>Signals not traded — {html.escape(r.label)}</h2>",
+                skipped_table_html(r.skipped),
+            ]
     sections += [
         f"<h2>Trades — {html.escape(first.label)}</h2>",
         f'<div class="trades-wrap">{trades_table_html(first.trades, MAX_TRADE_ROWS)}</div>',

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 import msgspec
 import numpy as np
 
+from tradeyard.bots.sizing_record import SizingDecision
 from tradeyard.events import Fill, OrderUpdate
 
-__all__ = ["BacktestResult", "ClosedTrade", "EquityCurve", "Marker", "SymbolChart"]
+__all__ = [
+    "BacktestResult",
+    "ClosedTrade",
+    "EquityCurve",
+    "Marker",
+    "SkippedSignals",
+    "SymbolChart",
+    "skipped_signals",
+]
 
 
 class ClosedTrade(msgspec.Struct, frozen=True):
@@ -63,6 +73,38 @@ class SymbolChart(msgspec.Struct):
     markers: list[Marker] = msgspec.field(default_factory=list)
 
 
+class SkippedSignals(msgspec.Struct, frozen=True):
+    """The signals of one kind a trader could not turn into an order (`SizingDecision.skip_kind`):
+    a wallet run dry, a position below one step, an order below the exchange's minimums, ..."""
+
+    kind: str
+    count: int
+    first_time: int
+    last_time: int
+    example: str
+    """The first one's decision in words (`SizingDecision.reason`)."""
+
+
+def skipped_signals(decisions: Iterable[SizingDecision]) -> list[SkippedSignals]:
+    """The skipped decisions counted by kind, in the order each kind first happened."""
+    first: dict[str, SizingDecision] = {}
+    last: dict[str, int] = {}
+    count: dict[str, int] = {}
+    for d in decisions:
+        if d.status != "skipped" or not d.skip:
+            continue
+        kind = d.skip_kind or "other"
+        if kind not in first:
+            first[kind] = d
+            count[kind] = 0
+        count[kind] += 1
+        last[kind] = d.ts
+    return [
+        SkippedSignals(kind, count[kind], d.ts, last[kind], f"{d.symbol}: {d.reason}")
+        for kind, d in first.items()
+    ]
+
+
 class BacktestResult(msgspec.Struct):
     """Everything one backtest run produced. `label` names the run in reports."""
 
@@ -79,3 +121,5 @@ class BacktestResult(msgspec.Struct):
     charts: list[SymbolChart] = msgspec.field(default_factory=list)
     parameters: dict[str, object] = msgspec.field(default_factory=dict)
     metrics: dict[str, float] = msgspec.field(default_factory=dict)
+    skipped: list[SkippedSignals] = msgspec.field(default_factory=list)
+    """Signals the trader could not act on, by kind (`skipped_signals`)."""

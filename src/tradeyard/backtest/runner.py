@@ -16,7 +16,7 @@ from tradeyard.backtest.engine import BacktestEngine, TraderRun
 from tradeyard.backtest.merge import BarSource
 from tradeyard.backtest.metrics import compute_metrics
 from tradeyard.backtest.recorder import Recorder
-from tradeyard.backtest.results import BacktestResult, EquityCurve
+from tradeyard.backtest.results import BacktestResult, EquityCurve, skipped_signals
 from tradeyard.bots import BotContext, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bus import Handler, InProcessBus
@@ -161,7 +161,7 @@ def run_backtest(
     )
     runs = engine.run()
     results = [
-        _result(cfg, runs[t.bot_id], engine.recorder, engine.bars_processed) for t in traders
+        _result(cfg, runs[t.bot_id], engine.recorder, engine.bars_processed, t) for t in traders
     ]
     if charts and results and not streamed:  # charts need the whole series in memory
         first = cfg.traders[0]
@@ -260,7 +260,9 @@ def aggregator_bots(
     ]
 
 
-def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> BacktestResult:
+def _result(
+    cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int, trader: Trader
+) -> BacktestResult:
     builder = rec.builder(run.trader)
     tcfg = next(t for t in cfg.traders if t.id == run.trader)
     params = {
@@ -283,6 +285,7 @@ def _result(cfg: BacktestConfig, run: TraderRun, rec: Recorder, bars: int) -> Ba
             "sizing": _sizing_text(tcfg),
             "strategies": params,
         },
+        skipped=skipped_signals(trader.decisions),
     )
     result.metrics = compute_metrics(result)
     # inf (equity wiped out with a position open) is not JSON: report a large finite number

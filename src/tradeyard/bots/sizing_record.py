@@ -14,9 +14,32 @@ from typing import Literal
 
 import msgspec
 
-__all__ = ["CapApplied", "CapName", "SizingDecision", "explain", "summary"]
+__all__ = [
+    "SKIP_KINDS",
+    "CapApplied",
+    "CapName",
+    "SizingDecision",
+    "SkipKind",
+    "explain",
+    "summary",
+]
 
 CapName = Literal["symbol_leverage", "total_leverage", "margin"]
+SkipKind = Literal[
+    "", "not_in_basket", "zero_weight", "no_equity", "below_step", "margin", "min_qty",
+    "min_notional",
+]  # fmt: skip
+"""Why a signal that asked for a position change sent no order ("" when one was sent)."""
+SKIP_KINDS: dict[str, str] = {
+    "not_in_basket": "the symbol is not in the trader's basket",
+    "zero_weight": "the allocation gives the symbol no weight",
+    "no_equity": "no wallet left to size with",
+    "below_step": "the position asked for is less than one quantity step",
+    "margin": "the order could not be margined",
+    "min_qty": "the order is below the minimum quantity",
+    "min_notional": "the order is below the minimum notional",
+}
+"""Each skip kind in words, for summaries."""
 
 _CAP_SHORT: dict[str, str] = {
     "symbol_leverage": "sym",
@@ -102,6 +125,8 @@ class SizingDecision(msgspec.Struct, frozen=True, gc=False):
     """Context put before the story, e.g. "flatten ordered by control: "."""
     venue_reason: str = ""
     """The venue's reason when it rejected the order."""
+    skip_kind: SkipKind = ""
+    """The kind of `skip`, for counting: "below_step", "margin", "min_notional", ..."""
 
     @property
     def reason(self) -> str:

@@ -47,7 +47,7 @@ from tradeyard.bots.allocation import Allocation, VolatilityFeed, VolatilityScal
 from tradeyard.bots.bot import Bot, handler_name
 from tradeyard.bots.context import BotContext
 from tradeyard.bots.sizing import EquityFraction, Sizing
-from tradeyard.bots.sizing_record import CapApplied, SizingDecision, summary
+from tradeyard.bots.sizing_record import CapApplied, SizingDecision, SkipKind, summary
 from tradeyard.bots.trader_account import TraderAccount, WorkingOrder
 from tradeyard.bots.trader_adoption import Adoption, adopt_open_orders
 from tradeyard.bots.trader_brackets import Brackets
@@ -156,6 +156,9 @@ class Trader(Bot):
         self.rejections: list[OrderUpdate] = []
         self.decisions: list[SizingDecision] = []
         """Why every order was sized as it was, oldest first (see SizingDecision)."""
+        self.on_decision: Callable[[SizingDecision], None] | None = None
+        """Told of each decision as it is recorded (a live node logs the skipped ones). An
+        output only, like `ctx.emit`: the trader's state does not depend on it."""
         self._targets: dict[str, dict[str, float]] = {}
         """symbol → strategy → target as signalled (−1..1)."""
         self.account = TraderAccount(leverage, margin_buffer)
@@ -232,7 +235,7 @@ class Trader(Bot):
         price = sig.price if sig.price is not None else ref
         if combined != 0.0 and not (price is not None and 0.0 < price < math.inf):
             return  # no price to size with; a strategy always sends ref_price
-        decision, skip, reserve = self._size(sig, combined, price)
+        decision, skip, kind, reserve = self._size(sig, combined, price)
         if decision is None:
             return
         cid = ""
@@ -259,13 +262,15 @@ class Trader(Bot):
                 bracket_ids=brackets,
                 status="sent" if cid else "skipped",
                 skip=skip,
+                skip_kind=kind,
             )
         )
 
     def _size(
         self, sig: Signal, combined: float, price: float | None
-    ) -> tuple[SizingDecision | None, str, float]:
-        """Decide the position to hold and the order to send: (decision, skip reason, reserve).
+    ) -> tuple[SizingDecision | None, str, SkipKind, float]:
+        """Decide the position to hold and the order to send: (decision, skip reason, its
+        kind, reserve).
 
         Returns no decision when there is nothing to do (the position is already right).
         """
@@ -276,24 +281,27 @@ class Trader(Bot):
         equity = acct.wallet
         lev = self.leverage
         skip = ""
+        kind: SkipKind = ""
         weight: float | None = None
         unit = 0.0
         # 1. the full position (combined target ±1) the allocation or the sizing gives
         if self.symbols and symbol not in self.symbols:
             skip = f"{symbol} is not one of the trader's symbols ({', '.join(self.symbols)})"
+            kind = "not_in_basket"
         elif combined != 0.0 and price is not None:
             if self.allocation is not None:
                 weight = self.allocation.weight(symbol, self.symbols, self._volatilities())
                 if weight is None:
                     skip = self.allocation.missing_reason(symbol)
+                    kind = "not_in_basket"
                 else:
                     unit = max(equity, 0.0) * lev * weight / price
             else:
                 unit = self.sizing.unit_qty(price, equity, lev)
             if not skip and weight == 0.0:
-                skip = f"{self._mode()} gives {symbol} a weight of 0"
+                skip, kind = f"{self._mode()} gives {symbol} a weight of 0", "zero_weight"
             elif not skip and not unit > 0.0:
-                skip = f"nothing to size with: wallet {equity:,.2f} USDT"
+                skip, kind = f"nothing to size with: wallet {equity:,.2f} USDT", "no_equity"
         desired = combined * unit if unit else 0.0
         caps: list[CapApplied] = []
         target = current
@@ -308,6 +316,14 @@ class Trader(Bot):
             capped = abs(desired_capped)
             rounded = spec.round_qty_down(capped) if spec is not None else capped
             target = math.copysign(rounded, desired_capped) if rounded else 0.0
+            if not rounded and capped > 0.0 and current == 0.0 and spec is not None:
+                # Without this record a trader whose wallet ran dry (or whose fixed quantity
+                # is below the step) would ignore every signal without a trace.
+                skip = (
+                    f"the position asked for, {capped:g}, is less than one step "
+                    f"({spec.step_size:g}) of {symbol}"
+                )
+                kind = "below_step"
         diff = target - current
         delta = round(diff, 12) if diff else diff  # round(±0.0, 12) is ±0.0: skip the call
         if spec is not None and abs(delta) < spec.step_size * 0.5:
@@ -325,6 +341,7 @@ class Trader(Bot):
                             f"cannot be margined: needs {fit.need:,.2f} USDT (margin + fee), "
                             f"{fit.cap.limit:,.2f} USDT available"
                         )
+                        kind = "margin"
                     target = round(current + fit.delta, 12)
                 delta, reserve = fit.delta, fit.reserve
             reduce_only = (
@@ -338,16 +355,18 @@ class Trader(Bot):
                 notional = qty * (price or 0.0)
                 if qty < spec.min_qty:
                     skip = f"qty {qty:g} below the minimum {spec.min_qty:g} for {symbol}"
+                    kind = "min_qty"
                 elif not reduce_only and notional < spec.min_notional:
                     skip = (
                         f"notional {notional:,.2f} USDT below the minimum "
                         f"{spec.min_notional:g} for {symbol}"
                     )
+                    kind = "min_notional"
                 if skip:
                     delta, target, reserve = 0.0, current, 0.0
         brackets = target != 0.0 and (sig.take_profit is not None or sig.stop_loss is not None)
         if delta == 0.0 and not skip and not caps and not brackets:
-            return None, "", 0.0
+            return None, "", "", 0.0
         # Only a decision needs what rounding dropped (most signals change nothing).
         off = capped - rounded
         rounded_off = (round(off, 12) if off else off) if sized else 0.0
@@ -364,7 +383,7 @@ class Trader(Bot):
             current, tuple(caps), spec.step_size if spec is not None else None, rounded_off,
             target, delta, reduce_only if delta != 0.0 else False,
         )  # fmt: skip
-        return decision, skip, reserve
+        return decision, skip, kind, reserve
 
     def _apply_caps(
         self, symbol: str, desired: float, price: float, equity: float, caps: list[CapApplied]
@@ -414,6 +433,8 @@ class Trader(Bot):
         if decision.client_order_id:
             self._decision_of[decision.client_order_id] = len(self.decisions)
         self.decisions.append(decision)
+        if self.on_decision is not None:
+            self.on_decision(decision)
 
     # -- orders ------------------------------------------------------------------------------
     def _submit(

@@ -1,12 +1,14 @@
-"""The metrics table printed at the end of a run."""
+"""What a run prints at its end: the metrics table, and the signals a trader could not trade."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
+from tradeyard.backtest._report_format import fmt_time
 from tradeyard.backtest.results import BacktestResult
+from tradeyard.bots.sizing_record import SKIP_KINDS
 
-__all__ = ["summary_table"]
+__all__ = ["skipped_lines", "summary_table"]
 
 _PCT = {"total_return", "cagr", "max_drawdown", "win_rate", "exposure"}
 _SHOW = (
@@ -39,3 +41,20 @@ def summary_table(results: list[BacktestResult]) -> Table:
             )
         table.add_row(*row)
     return table
+
+
+def skipped_lines(results: list[BacktestResult]) -> list[str]:
+    """One line per trader that skipped signals, by kind: a trader whose wallet ran dry, or
+    whose orders fall below the exchange's minimums, says so instead of going quiet."""
+    lines = []
+    for r in results:
+        if not r.skipped:
+            continue
+        total = sum(s.count for s in r.skipped)
+        kinds = "; ".join(
+            f"{s.count:,d} × {SKIP_KINDS.get(s.kind, s.kind)} (from {fmt_time(s.first_time)})"
+            for s in r.skipped
+        )
+        lines.append(f"{r.label}: {total:,d} signal(s) not traded: {kinds}")
+        lines.append(f"  first: {r.skipped[0].example}")
+    return lines

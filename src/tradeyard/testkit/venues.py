@@ -21,6 +21,7 @@ __all__ = ["local_env", "local_fake", "local_venue"]
 
 Kind = Literal["binanceusdm", "bybit"]
 
+
 def local_fake(
     kind: Kind, bars: Mapping[str, BarSeries], warmup_bars: int = 600, **config: Any
 ) -> Any:

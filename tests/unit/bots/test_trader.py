@@ -283,7 +283,7 @@ def test_trader_when_no_margin_left_skips_order_and_records_reason() -> None:
     assert len(orders(emitted)) == 1  # nothing sent for ETH
     d = trader.decisions[1]
     assert (d.status, d.order_qty, d.target_qty, d.client_order_id) == ("skipped", 0.0, 0.0, "")
-    assert d.caps[0].qty_after == 0.0
+    assert (d.caps[0].qty_after, d.skip_kind) == (0.0, "margin")
     assert "no order: cannot be margined: needs 10,000.00 USDT (margin + fee), 0.00 USDT" in (
         d.reason
     )
@@ -306,6 +306,49 @@ def test_trader_when_below_min_notional_does_not_send() -> None:
     feed(trader, signal("BTCUSDT", 1.0, 100.0))
     assert orders(emitted) == []
     assert "notional 4.00 USDT below the minimum 5 for BTCUSDT" in trader.decisions[0].reason
+
+
+def test_trader_when_position_is_less_than_one_step_records_the_skip() -> None:
+    # A wallet run dry: 0.04 USDT × 95 % at 100 USDT = 0.00038, below the 0.001 step.
+    trader, emitted = make_trader(wallet=0.04)
+    feed(trader, signal("BTCUSDT", 1.0, 100.0))
+    assert orders(emitted) == []
+    (d,) = trader.decisions
+    assert (d.status, d.skip_kind, d.target_qty, d.order_qty) == ("skipped", "below_step", 0.0, 0.0)
+    assert d.reason.endswith(
+        "no order: the position asked for, 0.00038, is less than one step (0.001) of BTCUSDT"
+    )
+
+
+def test_trader_when_a_position_is_open_and_the_target_rounds_to_zero_closes_it() -> None:
+    # Not a skip: holding 1 BTC, a target below one step closes the position.
+    trader, emitted = make_trader(sizing=FixedNotional(notional=100.0))
+    feed(trader, signal("BTCUSDT", 1.0, 100.0))
+    fill(trader, orders(emitted)[0], 100.0)
+    feed(trader, signal("BTCUSDT", 0.0001, 100.0, ts=2_000))  # 0.0001 × 1 BTC = 0.0001
+    close = orders(emitted)[-1]
+    assert (close.side, close.qty, close.reduce_only) == ("sell", 1.0, True)
+    assert trader.decisions[-1].skip_kind == ""
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "sig", "kind"),
+    [
+        ({"sizing": FixedNotional(notional=4.0)}, ("BTCUSDT", 1.0, 100.0), "min_notional"),
+        ({"symbols": ("BTCUSDT",), "allocation": EqualWeight()}, ("ETHUSDT", 1.0, 3_000.0),
+         "not_in_basket"),
+        ({"symbols": ("BTCUSDT", "ETHUSDT"), "allocation": FixedFraction(fractions={"BTCUSDT": 1.0})},
+         ("ETHUSDT", 1.0, 3_000.0), "zero_weight"),
+        ({"wallet": 0.0}, ("BTCUSDT", 1.0, 100.0), "no_equity"),
+    ],
+)  # fmt: skip
+def test_trader_when_a_signal_is_skipped_records_its_kind(
+    kwargs: dict[str, Any], sig: tuple[str, float, float], kind: str
+) -> None:
+    trader, emitted = make_trader(**kwargs)
+    feed(trader, signal(*sig))
+    assert orders(emitted) == []
+    assert [(d.status, d.skip_kind) for d in trader.decisions] == [("skipped", kind)]
 
 
 # -- the record -----------------------------------------------------------------------------

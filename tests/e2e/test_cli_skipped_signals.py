@@ -1,0 +1,64 @@
+"""A trader that cannot trade says so: a wallet too small for one quantity step of BTCUSDT.
+
+The same week of sma_cross is run twice: with 50 USDT (0.95 × 50 / ≈95,000 ≈ 0.0005 BTC, below
+the 0.001 step: every signal is skipped) and with 1,000,000 USDT, where each of the same signals
+is an order (sma_cross is always in the market after its first cross, so every cross reverses).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+CONFIG = """
+[data]
+symbols = ["BTCUSDT"]
+from = "2025-05-10"
+to = "2025-05-13"
+
+[venue]
+starting_balance = {balance}
+[venue.instruments.BTCUSDT]
+symbol = "BTCUSDT"
+tick_size = 0.1
+step_size = 0.001
+min_notional = 100
+
+[[strategies]]
+id = "trend"
+strategy = "sma_cross"
+
+[[traders]]
+id = "small"
+follows = {{ trend = 1.0 }}
+"""
+
+
+def _run(run_cli, tmp_path: Path, balance: float, *extra: str):  # type: ignore[no-untyped-def]
+    cfg = tmp_path / f"run{balance:g}.toml"
+    cfg.write_text(CONFIG.format(balance=balance))
+    out = tmp_path / f"run{balance:g}.json"
+    proc = run_cli("backtest", "--config", str(cfg), "--json", str(out), *extra)
+    assert proc.returncode == 0, proc.stderr
+    return proc, json.loads(out.read_text())
+
+
+def test_backtest_when_the_wallet_is_below_one_step_counts_and_explains_every_skipped_signal(
+    run_cli, tmp_path: Path
+) -> None:
+    report = tmp_path / "small.html"
+    proc, small = _run(run_cli, tmp_path, 50, "--report", str(report))
+    _, funded = _run(run_cli, tmp_path, 1_000_000, "--quiet")
+
+    orders = funded["metrics"]["trades"] + 1  # reversals close one trade each; the last is open
+    assert small["metrics"]["trades"] == 0
+    assert small["metrics"]["signals_skipped"] == orders > 100
+    assert funded["metrics"]["signals_skipped"] == 0
+
+    text = " ".join(proc.stdout.split())  # rich wraps long lines
+    assert f"small: {orders:,d} signal(s) not traded: {orders:,d} × the position asked for is " \
+        "less than one quantity step" in text  # fmt: skip
+    assert "is less than one step (0.001) of BTCUSDT" in text
+    html = report.read_text()
+    assert "Signals not traded — small" in html
+    assert "the position asked for is less than one quantity step" in html
