@@ -154,11 +154,13 @@ def test_run_status_line_shows_counters_and_positions() -> None:
     from tradeyard.cli.run import status_line
 
     line = status_line(
-        {"warm": True, "bars": 31, "signals": 2, "orders": 2, "fills": 1, "rejections": 0,
-         "last_bar_ms": 1_747_000_000_000, "positions": {"t1": {"ETHUSDT": 0.2}, "t2": {}}}
+        {"warm": True, "bars": 31, "signals": 5, "orders": 2, "fills": 1, "rejections": 0,
+         "skipped": 3, "last_bar_ms": 1_747_000_000_000,
+         "positions": {"t1": {"ETHUSDT": 0.2}, "t2": {}}}
     )  # fmt: skip
     assert line.startswith("live | last bar 2025-05-11 21:46")
-    assert "bars 31 signals 2 orders 2 fills 1" in line and "t1: ETHUSDT +0.2; t2: flat" in line
+    assert "bars 31 signals 5 orders 2 fills 1 rejected 0 not traded 3" in line
+    assert "t1: ETHUSDT +0.2; t2: flat" in line
 
 
 _APP = """

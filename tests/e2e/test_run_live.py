@@ -272,6 +272,29 @@ def test_run_paper_fills_locally_and_nothing_reaches_the_exchange(bars, keys, tm
     run(scenario())
 
 
+def test_run_paper_signal_below_the_minimum_notional_is_logged_not_lost(
+    bars, keys, tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 3 USDT positions: below ETHUSDT's minimum notional (20 USDT), so no signal is an order.
+
+    async def scenario() -> None:
+        async with fake_exchange(bars) as fake:
+            path = write_config(tmp_path, fake, trade_on="paper")
+            path.write_text(path.read_text().replace("notional = 500", "notional = 3"))
+            async with running_node(path, fake) as (node, task):
+                await advance_until(fake, node, lambda: node.stats.skipped >= 2, max_bars=80)
+                assert node.stats.orders == 0 and node.stats.fills == 0
+                assert node.status()["skipped"] == node.stats.skipped
+                await asyncio.wait_for(_stop(node, task), 10)
+
+    with caplog.at_level("WARNING", logger="tradeyard"):
+        run(scenario())
+    lines = [r.getMessage() for r in caplog.records if "not traded" in r.getMessage()]
+    assert len(lines) >= 2
+    assert lines[0].startswith("t1: signal on ETHUSDT not traded: target ")
+    assert "below the minimum 20 for ETHUSDT" in lines[0]
+
+
 def test_run_shutdown_with_flatten_leaves_no_position_on_the_exchange(bars, keys, tmp_path) -> None:
     async def scenario() -> None:
         async with fake_exchange(bars) as fake:

@@ -106,5 +106,6 @@ def status_line(status: dict) -> str:  # type: ignore[type-arg]
     phase = "live" if status.get("warm") else "warming up"
     return (
         f"{phase} | last bar {when} | bars {status['bars']} signals {status['signals']} "
-        f"orders {status['orders']} fills {status['fills']} rejected {status['rejections']} | {pos}"
+        f"orders {status['orders']} fills {status['fills']} rejected {status['rejections']} "
+        f"not traded {status.get('skipped', 0)} | {pos}"
     )

@@ -55,6 +55,7 @@ from tradeyard.backtest.runner import aggregator_bots, check_aggregatable
 from tradeyard.bots import BotContext, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bots.bot import Bot
+from tradeyard.bots.sizing_record import SizingDecision
 from tradeyard.bus import InProcessBus
 from tradeyard.config import build_params
 from tradeyard.errors import ConfigError, TradeyardError, VenueUnavailable
@@ -124,6 +125,8 @@ class Stats:
     orders: int = 0
     fills: int = 0
     rejections: int = 0
+    skipped: int = 0
+    """Signals a trader could not turn into an order (`SizingDecision.skip`)."""
     last_bar_ms: int = 0
     warm: bool = False
 
@@ -261,6 +264,7 @@ class Node:
                 venue_brackets=t.venue in self.paper,  # exchanges know no parent orders
             )  # fmt: skip
             trader.paused = True  # until the warm-up bars are through
+            trader.on_decision = functools.partial(self._on_decision, t.id)
             if self.store is not None and t.venue in self.live:
                 trader.ctx.resume_after(self.store.last_sequence(t.id))
             self._subscribe(trader)
@@ -293,6 +297,11 @@ class Node:
             self.stats.rejections += 1
             log.warning("%s: order %s rejected: %s", event.trader, event.client_order_id,
                         event.reason)  # fmt: skip
+
+    def _on_decision(self, trader: str, decision: SizingDecision) -> None:
+        if decision.status == "skipped" and decision.skip:
+            self.stats.skipped += 1
+            log.warning("%s: signal on %s not traded: %s", trader, decision.symbol, decision.reason)
 
     def _on_wallet(self, venue: str, wallet: float, available: float | None) -> None:
         """The private websocket reported the wallet: pass it on to the venue's traders. A
@@ -529,6 +538,7 @@ class Node:
             "orders": s.orders,
             "fills": s.fills,
             "rejections": s.rejections,
+            "skipped": s.skipped,
             "last_bar_ms": s.last_bar_ms,
             "positions": {
                 tid: {k: q for k, q in t.positions.items() if q} for tid, t in self.traders.items()
