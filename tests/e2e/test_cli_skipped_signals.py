@@ -62,3 +62,22 @@ def test_backtest_when_the_wallet_is_below_one_step_counts_and_explains_every_sk
     html = report.read_text()
     assert "Signals not traded — small" in html
     assert "the position asked for is less than one quantity step" in html
+
+
+def test_backtest_when_fixed_quantity_is_below_one_step_refuses_the_config(
+    run_cli, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "fq.toml"
+    text = CONFIG.format(balance=10_000).replace(
+        "follows = { trend = 1.0 }",
+        'follows = { trend = 1.0 }\nsizing = { mode = "fixed_quantity", qty = 0.0005 }',
+    )
+    cfg.write_text(text)
+    out = tmp_path / "fq.json"
+    proc = run_cli("backtest", "--config", str(cfg), "--json", str(out), "--quiet")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "error: traders[0].sizing: qty 0.0005 is below the least order of BTCUSDT (0.001): "
+        "every entry would be skipped; use at least 0.001"
+    )
+    assert not out.exists()  # nothing half-written

@@ -275,12 +275,17 @@ def test_run_paper_fills_locally_and_nothing_reaches_the_exchange(bars, keys, tm
 def test_run_paper_signal_below_the_minimum_notional_is_logged_not_lost(
     bars, keys, tmp_path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # 3 USDT positions: below ETHUSDT's minimum notional (20 USDT), so no signal is an order.
+    # A 10 USDT paper wallet: 95 % of it is below ETHUSDT's minimum notional (20 USDT), so no
+    # signal is an order. (A fixed notional below it is refused at start: see the next test.)
 
     async def scenario() -> None:
         async with fake_exchange(bars) as fake:
             path = write_config(tmp_path, fake, trade_on="paper")
-            path.write_text(path.read_text().replace("notional = 500", "notional = 3"))
+            text = path.read_text().replace("starting_balance = 10000", "starting_balance = 10")
+            text = text.replace(
+                'mode = "fixed_notional", notional = 500', 'mode = "equity_fraction"'
+            )
+            path.write_text(text)
             async with running_node(path, fake) as (node, task):
                 await advance_until(fake, node, lambda: node.stats.skipped >= 2, max_bars=80)
                 assert node.stats.orders == 0 and node.stats.fills == 0
@@ -293,6 +298,22 @@ def test_run_paper_signal_below_the_minimum_notional_is_logged_not_lost(
     assert len(lines) >= 2
     assert lines[0].startswith("t1: signal on ETHUSDT not traded: target ")
     assert "below the minimum 20 for ETHUSDT" in lines[0]
+
+
+def test_run_config_fixed_notional_below_the_minimum_is_refused_at_start(
+    bars, keys, tmp_path
+) -> None:
+    async def scenario() -> None:
+        async with fake_exchange(bars) as fake:
+            path = write_config(tmp_path, fake, trade_on="paper")
+            path.write_text(path.read_text().replace("notional = 500", "notional = 3"))
+            cfg, env = load_run_config(path)
+            with pytest.raises(ConfigError) as err:
+                await Node(cfg, env).run()
+            assert str(err.value).startswith("traders[0].sizing: notional 3 USDT is below the")
+            assert "minimum notional of ETHUSDT (20 USDT)" in str(err.value)
+
+    run(scenario())
 
 
 def test_run_shutdown_with_flatten_leaves_no_position_on_the_exchange(bars, keys, tmp_path) -> None:

@@ -19,6 +19,7 @@ from tradeyard.backtest.recorder import Recorder
 from tradeyard.backtest.results import BacktestResult, EquityCurve, skipped_signals
 from tradeyard.bots import BotContext, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
+from tradeyard.bots.sizing import never_orders
 from tradeyard.bus import Handler, InProcessBus
 from tradeyard.config import BacktestConfig, TraderConfig, build_params
 from tradeyard.errors import ConfigError
@@ -197,6 +198,9 @@ def _instruments(cfg: BacktestConfig, symbols: list[str]) -> dict[str, Instrumen
                     f"lower it to {cap:g} or less",
                     where=f"traders[{i}].leverage",
                 )
+            reason = never_orders(t.sizing, specs[sym])
+            if reason is not None:
+                raise ConfigError(reason, where=f"traders[{i}].sizing")
     return specs
 
 

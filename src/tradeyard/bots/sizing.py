@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from tradeyard.events.instrument import InstrumentSpec
+
 __all__ = [
     "EquityFraction",
     "FixedNotional",
@@ -22,6 +24,7 @@ __all__ = [
     "increasing_part",
     "margin_needed",
     "max_increase",
+    "never_orders",
 ]
 
 _Pos = Annotated[float, msgspec.Meta(gt=0.0)]
@@ -67,6 +70,30 @@ class EquityFraction(
 
 Sizing = FixedQuantity | FixedNotional | EquityFraction
 SizingMode = Literal["fixed_quantity", "fixed_notional", "equity_fraction"]
+
+
+def never_orders(sizing: Sizing | None, spec: InstrumentSpec) -> str | None:
+    """Why a trader with `sizing` could never send an entry on `spec`'s symbol, else None.
+
+    A full position (target ±1) is the largest a signal asks for, so one below the step or the
+    exchange's minimums makes every entry a skipped signal: a configuration error, found before
+    the first bar. (equity_fraction depends on the wallet: it is checked signal by signal.)
+    """
+    sym = spec.symbol
+    if isinstance(sizing, FixedQuantity):
+        if spec.round_qty_down(sizing.qty) == 0.0 or sizing.qty < spec.min_qty:
+            least = max(spec.step_size, spec.min_qty)
+            return (
+                f"qty {sizing.qty:g} is below the least order of {sym} ({least:g}): every "
+                f"entry would be skipped; use at least {least:g}"
+            )
+    elif isinstance(sizing, FixedNotional) and sizing.notional < spec.min_notional:
+        return (
+            f"notional {sizing.notional:g} USDT is below the minimum notional of {sym} "
+            f"({spec.min_notional:g} USDT): every entry would be skipped; use at least "
+            f"{spec.min_notional:g}"
+        )
+    return None
 
 
 # -- what may be sent: the trader's model of the venue's margin rule -------------------------

@@ -55,6 +55,7 @@ from tradeyard.backtest.runner import aggregator_bots, check_aggregatable
 from tradeyard.bots import BotContext, StrategyBot, Trader
 from tradeyard.bots.aggregator import AggregatorBot
 from tradeyard.bots.bot import Bot
+from tradeyard.bots.sizing import never_orders
 from tradeyard.bots.sizing_record import SizingDecision
 from tradeyard.bus import InProcessBus
 from tradeyard.config import build_params
@@ -254,6 +255,9 @@ class Node:
                         f"leverage {t.leverage:g} above the venue's maximum {cap:g} for {sym}",
                         where=f"traders[{i}].leverage",
                     )
+                reason = never_orders(t.sizing, specs[sym])
+                if reason is not None:
+                    raise ConfigError(reason, where=f"traders[{i}].sizing")
             taker = cfg.venue(t.venue).taker_fee
             trader = Trader(
                 self._ctx(t.id), t.venue, t.follows, t.sizing, t.leverage, specs,

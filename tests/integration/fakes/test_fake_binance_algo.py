@@ -41,7 +41,6 @@ def _ccxt_for(fake: FakeBinance) -> Any:
     return ex
 
 
-
 async def _trigger(fake: Any, ws: Any, algo: Any, n: int = 4) -> list[dict[str, Any]]:
     """Replay until the market reaches `algo`'s trigger; the next `n` order / algo events."""
     for _ in range(200):
@@ -53,6 +52,7 @@ async def _trigger(fake: Any, ws: Any, algo: Any, n: int = 4) -> list[dict[str, 
         events.append(await next_json(ws, lambda m: m.get("e") in
                                       ("ALGO_UPDATE", "ORDER_TRADE_UPDATE")))  # fmt: skip
     return events
+
 
 def _account(fake: FakeBinance) -> Any:
     return fake.exchange.accounts[DEFAULT_API_KEY]

@@ -131,7 +131,9 @@ def test_trader_managed_when_venue_expires_a_partly_filled_entry_protects_the_fi
 
 
 # -- venue-managed (the simulated venue) ------------------------------------------------------
-def test_venue_managed_cancelling_an_entry_cancels_only_it_and_the_venue_drops_its_children() -> None:
+def test_venue_managed_cancelling_an_entry_cancels_only_it_and_the_venue_drops_its_children() -> (
+    None
+):
     bus = InProcessBus()
     venue = SimVenue(SimVenueConfig(instruments={"BTCUSDT": BTC}), bus.publish)
     trader = Trader(
