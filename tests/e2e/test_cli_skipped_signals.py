@@ -1,8 +1,10 @@
-"""A trader that cannot trade says so: a wallet too small for one quantity step of BTCUSDT.
+"""A trader that cannot trade says so: a wallet too small for one quantity step of BTCUSDT, a
+sizing below the least order (refused at start), an order the venue rejects after a gap.
 
-The same week of sma_cross is run twice: with 50 USDT (0.95 × 50 / ≈95,000 ≈ 0.0005 BTC, below
-the 0.001 step: every signal is skipped) and with 1,000,000 USDT, where each of the same signals
-is an order (sma_cross is always in the market after its first cross, so every cross reverses).
+The first test runs the same days of sma_cross twice: with 50 USDT (0.95 × 50 / ≈95,000 ≈ 0.0005
+BTC, below the 0.001 step: every signal is skipped) and with 1,000,000 USDT, where each of the
+same signals is an order (sma_cross is always in the market after its first cross, so every
+cross reverses).
 """
 
 from __future__ import annotations
@@ -81,3 +83,40 @@ def test_backtest_when_fixed_quantity_is_below_one_step_refuses_the_config(
         "every entry would be skipped; use at least 0.001"
     )
     assert not out.exists()  # nothing half-written
+
+
+def test_backtest_when_a_gap_makes_an_order_unmarginable_reports_the_venues_rejection(
+    run_cli, tmp_path: Path
+) -> None:
+    # Flat at 100, then a close at 101: fast SMA(2) 100.5 crosses above slow SMA(3) 100.33.
+    # The trader sizes 95 % of 10,000 USDT at 101 (94.0594), and the next bar opens at 200:
+    # the position needs 18,812 USDT of margin at the open, which the venue refuses.
+    import pandas as pd
+
+    closes = [100.0] * 10 + [101.0]
+    opens = [100.0] * 11
+    t0 = 1_746_000_000_000
+    rows = [
+        {"open_time": t0 + 60_000 * i, "open": o, "high": max(o, c), "low": min(o, c),
+         "close": c, "volume": 1.0}
+        for i, (o, c) in enumerate(zip(opens, closes, strict=True))
+    ] + [
+        {"open_time": t0 + 60_000 * (len(closes) + k), "open": 200.0, "high": 200.0,
+         "low": 200.0, "close": 200.0, "volume": 1.0}
+        for k in range(3)
+    ]  # fmt: skip
+    data = tmp_path / "GAPUSDT.parquet"
+    pd.DataFrame(rows).to_parquet(data)
+    report = tmp_path / "gap.html"
+    proc = run_cli(
+        "backtest", "--strategy", "sma_cross", "--data", str(data), "--param", "fast=2",
+        "--param", "slow=3", "--report", str(report),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert "trader: 1 order(s) rejected by the venue; first at 2025-04-30T08:11:00Z: " \
+        "GAPUSDT buy 94.0594" in text  # fmt: skip
+    assert "insufficient margin: order needs 18,811.88 USDT initial margin + 9.41 USDT fee at " \
+        "the open 200, available 10,000.00 USDT" in text  # fmt: skip
+    html = report.read_text()
+    assert "Orders rejected by the venue — trader" in html and "at the open 200" in html

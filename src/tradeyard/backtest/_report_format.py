@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from tradeyard.backtest.metrics import METRIC_KEYS
 from tradeyard.backtest.results import BacktestResult, ClosedTrade, SkippedSignals
 from tradeyard.bots.sizing_record import SKIP_KINDS
+from tradeyard.events import OrderUpdate
 
 __all__ = [
     "METRIC_LABELS",
@@ -23,6 +24,7 @@ __all__ = [
     "fmt_time",
     "header_html",
     "metrics_table_html",
+    "rejected_table_html",
     "skipped_table_html",
     "trades_table_html",
 ]
@@ -219,3 +221,25 @@ def skipped_table_html(skipped: Sequence[SkippedSignals]) -> str:
         for s in skipped
     )
     return f'<table class="trades"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def rejected_table_html(rejected: Sequence[OrderUpdate], max_rows: int) -> str:
+    """Orders the venue refused (margin at the open after a gap, filters, ...), first ones first."""
+    shown = list(rejected[:max_rows])
+    note = (
+        f'<p class="muted">Showing the first {len(shown):,d} of {len(rejected):,d}.</p>'
+        if len(shown) < len(rejected)
+        else f'<p class="muted">{len(rejected):,d} orders.</p>'
+    )
+    head = "".join(
+        f"<th>{_esc(c)}</th>" for c in ("Time (UTC)", "Symbol", "Side", "Type", "Qty", "Reason")
+    )
+    rows = "".join(
+        f"<tr><td>{_esc(fmt_time(o.ts))}</td><td>{_esc(o.symbol)}</td><td>{_esc(o.side)}</td>"
+        f'<td>{_esc(o.order_type)}</td><td class="num">{_esc(fmt_number(o.qty))}</td>'
+        f"<td>{_esc(o.reason)}</td></tr>"
+        for o in shown
+    )
+    return (
+        f'{note}<table class="trades"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    )

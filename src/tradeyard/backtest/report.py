@@ -27,6 +27,7 @@ from plotly.subplots import make_subplots
 from tradeyard.backtest._report_format import (
     header_html,
     metrics_table_html,
+    rejected_table_html,
     skipped_table_html,
     trades_table_html,
 )
@@ -337,6 +338,12 @@ def render_report(results: Sequence[BacktestResult], title: str = "tradeyard bac
             sections += [
                 f"<h2>Signals not traded — {html.escape(r.label)}</h2>",
                 skipped_table_html(r.skipped),
+            ]
+        rejected = [o for o in r.orders if o.status == "rejected"]
+        if rejected:
+            sections += [
+                f"<h2>Orders rejected by the venue — {html.escape(r.label)}</h2>",
+                rejected_table_html(rejected, MAX_TRADE_ROWS),
             ]
     sections += [
         f"<h2>Trades — {html.escape(first.label)}</h2>",

@@ -16,7 +16,7 @@ from tradeyard.backtest.report import write_report
 from tradeyard.backtest.runner import load_run_data, run_backtest
 from tradeyard.cli.output import result_json, write_atomic
 from tradeyard.cli.progress import bar_progress
-from tradeyard.cli.summary import skipped_lines, summary_table
+from tradeyard.cli.summary import summary_table, untraded_lines
 from tradeyard.config import parse_config
 
 __all__ = ["DEMO_CONFIG", "run_demo"]
@@ -69,7 +69,7 @@ def run_demo(report: Path, json_out: Path | None, console: Console, out: Console
     if json_out is not None:
         write_atomic(json_out, result_json(results))
     out.print(summary_table(results))
-    for line in skipped_lines(results):
+    for line in untraded_lines(results):
         out.print(line, markup=False, highlight=False)
     out.print(
         f"{total:,} bars of {', '.join(b.symbol for b in bars)} "

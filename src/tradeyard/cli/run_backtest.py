@@ -13,7 +13,7 @@ from tradeyard.backtest.runner import load_run_data, run_backtest
 from tradeyard.bots import EqualWeight, EquityFraction
 from tradeyard.cli.output import result_json, write_atomic
 from tradeyard.cli.progress import bar_progress
-from tradeyard.cli.summary import skipped_lines, summary_table
+from tradeyard.cli.summary import summary_table, untraded_lines
 from tradeyard.config import (
     BacktestConfig,
     DataConfig,
@@ -161,7 +161,7 @@ def run_cli_backtest(
         write_report(results, report)
     if not quiet:
         out.print(summary_table(results))
-        for line in skipped_lines(results):
+        for line in untraded_lines(results):
             out.print(line, markup=False, highlight=False)
         if json_out is not None:
             out.print(f"JSON:   {json_out}")

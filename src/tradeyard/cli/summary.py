@@ -8,7 +8,7 @@ from tradeyard.backtest._report_format import fmt_time
 from tradeyard.backtest.results import BacktestResult
 from tradeyard.bots.sizing_record import SKIP_KINDS
 
-__all__ = ["skipped_lines", "summary_table"]
+__all__ = ["summary_table", "untraded_lines"]
 
 _PCT = {"total_return", "cagr", "max_drawdown", "win_rate", "exposure"}
 _SHOW = (
@@ -43,9 +43,10 @@ def summary_table(results: list[BacktestResult]) -> Table:
     return table
 
 
-def skipped_lines(results: list[BacktestResult]) -> list[str]:
-    """One line per trader that skipped signals, by kind: a trader whose wallet ran dry, or
-    whose orders fall below the exchange's minimums, says so instead of going quiet."""
+def untraded_lines(results: list[BacktestResult]) -> list[str]:
+    """What a trader wanted and did not get: one line per trader that skipped signals (by kind:
+    a wallet run dry, orders below the exchange's minimums, ...), then one per trader whose
+    orders the venue rejected (e.g. not marginable at the open after a gap)."""
     lines = []
     for r in results:
         if not r.skipped:
@@ -57,4 +58,12 @@ def skipped_lines(results: list[BacktestResult]) -> list[str]:
         )
         lines.append(f"{r.label}: {total:,d} signal(s) not traded: {kinds}")
         lines.append(f"  first: {r.skipped[0].example}")
+    for r in results:
+        rejected = [o for o in r.orders if o.status == "rejected"]
+        if rejected:
+            first = rejected[0]
+            lines.append(
+                f"{r.label}: {len(rejected):,d} order(s) rejected by the venue; first at "
+                f"{fmt_time(first.ts)}: {first.symbol} {first.side} {first.qty:g}: {first.reason}"
+            )
     return lines
