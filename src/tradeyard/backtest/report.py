@@ -32,7 +32,7 @@ from tradeyard.backtest._report_format import (
     trades_table_html,
 )
 from tradeyard.backtest.metrics import compute_metrics, drawdown_series
-from tradeyard.backtest.results import BacktestResult, SymbolChart
+from tradeyard.backtest.results import BacktestResult, SymbolChart, rejected_orders
 
 __all__ = [
     "MAX_CANDLES",
@@ -339,7 +339,7 @@ def render_report(results: Sequence[BacktestResult], title: str = "tradeyard bac
                 f"<h2>Signals not traded — {html.escape(r.label)}</h2>",
                 skipped_table_html(r.skipped),
             ]
-        rejected = [o for o in r.orders if o.status == "rejected"]
+        rejected = rejected_orders(r.orders)
         if rejected:
             sections += [
                 f"<h2>Orders rejected by the venue — {html.escape(r.label)}</h2>",

@@ -18,6 +18,7 @@ __all__ = [
     "Marker",
     "SkippedSignals",
     "SymbolChart",
+    "rejected_orders",
     "skipped_signals",
 ]
 
@@ -103,6 +104,23 @@ def skipped_signals(decisions: Iterable[SizingDecision]) -> list[SkippedSignals]
         SkippedSignals(kind, count[kind], d.ts, last[kind], f"{d.symbol}: {d.reason}")
         for kind, d in first.items()
     ]
+
+
+def rejected_orders(updates: Iterable[OrderUpdate]) -> list[OrderUpdate]:
+    """The orders the venue refused, on arrival or at their fill (not marginable at a gapped
+    open, ...), in time order.
+
+    A refused cancel is an OrderUpdate "rejected" too, but for an order already finished (or
+    one the venue never knew, with no quantity): those are left out.
+    """
+    last: dict[str, str] = {}
+    out = []
+    for u in updates:
+        before = last.get(u.client_order_id)
+        last[u.client_order_id] = u.status
+        if u.status == "rejected" and u.qty > 0.0 and before in (None, "new", "partially_filled"):
+            out.append(u)
+    return out
 
 
 class BacktestResult(msgspec.Struct):

@@ -1,11 +1,12 @@
-"""What a run prints at its end: the metrics table, and the signals a trader could not trade."""
+"""What a run prints at its end: the metrics table, then what the traders wanted and did not get
+(signals they could not trade, orders the venue rejected)."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
 from tradeyard.backtest._report_format import fmt_time
-from tradeyard.backtest.results import BacktestResult
+from tradeyard.backtest.results import BacktestResult, rejected_orders
 from tradeyard.bots.sizing_record import SKIP_KINDS
 
 __all__ = ["summary_table", "untraded_lines"]
@@ -59,7 +60,7 @@ def untraded_lines(results: list[BacktestResult]) -> list[str]:
         lines.append(f"{r.label}: {total:,d} signal(s) not traded: {kinds}")
         lines.append(f"  first: {r.skipped[0].example}")
     for r in results:
-        rejected = [o for o in r.orders if o.status == "rejected"]
+        rejected = rejected_orders(r.orders)
         if rejected:
             first = rejected[0]
             lines.append(
