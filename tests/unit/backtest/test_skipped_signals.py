@@ -1,4 +1,4 @@
-"""`skipped_signals` and `rejected_orders`: what traders wanted and did not get, summarised.
+"""`skipped_signals` and `rejected_orders`: what traders wanted and did not get, summarised."""
 
 from __future__ import annotations
 
